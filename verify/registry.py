@@ -1,0 +1,100 @@
+"""The claim registry.
+
+A claim is one numbered statement of the paper. It is declared by decorating a generator
+function that, given a profile, yields the checks that exercise the statement:
+
+    @claim("eq-8", kind="identity", title="Hermite coefficients of ReLU", statement=r"...")
+    def eq_8(profile):
+        for r in range(profile.pick(quick=20, standard=40, full=60) + 1):
+            yield check(f"r={r}", hermite_matches_closed_form, r=r)
+
+A check is a module-level function `fn(ctx, **params) -> Outcome`; `params` are the
+statement's parameters under the paper's own symbol names and go into the report as they are.
+Options that are not parameters of the statement are bound with `functools.partial`.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+KINDS = ("identity", "inequality", "high-probability", "scaling", "figure")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    fn: Callable
+    params: dict = field(default_factory=dict)
+
+    def run(self, ctx):
+        return self.fn(ctx, **self.params)
+
+
+def check(name: str, fn: Callable, /, **params) -> Check:
+    """A check named `name` that runs `fn(ctx, **params)`."""
+    return Check(name, fn, params)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    title: str
+    statement: str
+    kind: str
+    build: Callable[..., Iterator[Check]]
+    module: str
+
+    def checks(self, profile) -> list[Check]:
+        checks = list(self.build(profile))
+        names = [c.name for c in checks]
+        if len(set(names)) != len(names):
+            raise RuntimeError(f"claim {self.id} has checks with the same name: {names}")
+        if not checks:
+            raise RuntimeError(f"claim {self.id} yields no checks")
+        return checks
+
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def claim(id: str, *, kind: str, title: str, statement: str):
+    """Register the decorated generator of checks as the claim `id`."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown claim kind {kind!r}")
+
+    def register(build):
+        if id in _REGISTRY and _REGISTRY[id].build.__qualname__ != build.__qualname__:
+            raise RuntimeError(f"claim {id} is registered twice")
+        _REGISTRY[id] = Claim(id, title, statement, kind, build, build.__module__)
+        return build
+
+    return register
+
+
+def all_claims() -> list[Claim]:
+    """Every registered claim, in the paper's order (the order of `verify.claims` modules)."""
+    _load()
+    return list(_REGISTRY.values())
+
+
+def get(claim_id: str) -> Claim:
+    _load()
+    try:
+        return _REGISTRY[claim_id]
+    except KeyError:
+        raise KeyError(claim_id) from None
+
+
+_loaded = False
+
+
+def _load():
+    global _loaded
+    if _loaded:
+        return
+    import verify.claims as pkg
+
+    for name in pkg.MODULES:
+        importlib.import_module(f"{pkg.__name__}.{name}")
+    _loaded = True

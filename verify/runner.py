@@ -1,0 +1,191 @@
+"""Run claims: build each claim's checks for a profile, run them with per-check seeds, and
+collect the results into a report (a plain dict in the schema of CONTRACT.md)."""
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import time
+import traceback
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from verify import findings as _findings
+from verify import registry
+from verify.outcome import STATUSES, Outcome, worst_status
+from verify.profiles import Profile
+from verify.seeds import check_seed
+
+SCHEMA = "ntk-verify/report/1"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check gets besides its parameters: its seed, a generator seeded with it, the
+    profile, and its place in the registry."""
+
+    seed: int
+    profile: Profile
+    claim_id: str
+    check_name: str
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)
+
+
+@dataclass
+class CheckResult:
+    claim_id: str
+    name: str
+    params: dict
+    outcome: Outcome
+    seed: int
+    seconds: float
+    expected: bool = True
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        d = {
+            "name": self.name,
+            "params": _params_json(self.params),
+            "status": self.outcome.status,
+            "expected": self.expected,
+            "method": self.outcome.method,
+            "evidence": self.outcome.evidence,
+            "seed": self.seed,
+            "seconds": round(self.seconds, 4),
+        }
+        if self.outcome.figures:
+            d["figures"] = [f.name for f in self.outcome.figures]
+        return d
+
+
+@dataclass
+class Run:
+    profile: Profile
+    seed: int
+    started: str
+    claims: list = field(default_factory=list)  # [(Claim, [CheckResult])]
+    seconds: float = 0.0
+
+    @property
+    def results(self):
+        return [r for _, rs in self.claims for r in rs]
+
+    @property
+    def all_expected(self) -> bool:
+        return all(r.expected for r in self.results)
+
+    def summary(self) -> dict:
+        counts = {s: 0 for s in STATUSES}
+        for r in self.results:
+            counts[r.outcome.status] += 1
+        return counts
+
+    def to_json(self) -> dict:
+        import mpmath
+        import scipy
+        import sympy
+
+        return {
+            "schema": SCHEMA,
+            "profile": self.profile.name,
+            "seed": self.seed,
+            "started": self.started,
+            "seconds": round(self.seconds, 3),
+            "environment": {
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "scipy": scipy.__version__,
+                "sympy": sympy.__version__,
+                "mpmath": mpmath.__version__,
+            },
+            "claims": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "statement": c.statement,
+                    "kind": c.kind,
+                    "status": worst_status(r.outcome.status for r in rs),
+                    "expected": all(r.expected for r in rs),
+                    "checks": [r.to_json() for r in rs],
+                }
+                for c, rs in self.claims
+            ],
+            "summary": self.summary(),
+            "all_expected": self.all_expected,
+        }
+
+
+def _params_json(params: dict) -> dict:
+    from verify.outcome import jsonable
+
+    return jsonable(params)
+
+
+def run_check(claim_id: str, check, profile: Profile, root_seed: int) -> CheckResult:
+    """Run one check; an exception becomes an `inconclusive` outcome carrying the error."""
+    seed = check_seed(root_seed, claim_id, check.name)
+    ctx = Context(seed, profile, claim_id, check.name)
+    t0 = time.perf_counter()
+    error = None
+    try:
+        outcome = check.run(ctx)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"check returned {type(outcome).__name__}, not an Outcome")
+    except Exception as exc:  # a crashing check must not hide the others; it is reported
+        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        outcome = Outcome("inconclusive", "float", {"error": error})
+    return CheckResult(claim_id, check.name, dict(check.params), outcome, seed, time.perf_counter() - t0, error=error)
+
+
+def _run_check_job(job):
+    return run_check(*job)
+
+
+def run(claim_ids=None, *, profile: Profile, seed: int, executor: Executor | None = None,
+        progress=None, findings=None) -> Run:
+    """Run the given claims (all when None) and return the collected `Run`.
+
+    `executor` runs checks concurrently; results are identical whatever the executor because
+    every check's seed depends only on (seed, claim id, check name). `progress(n_total)` returns
+    an object with `update(1)` and `close()` (e.g. a tqdm bar).
+    """
+    claims = registry.all_claims() if not claim_ids else [registry.get(i) for i in claim_ids]
+    findings = _findings.load() if findings is None else findings
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    plan = [(c, c.checks(profile)) for c in claims]
+    jobs = [(c.id, chk, profile, seed) for c, chks in plan for chk in chks]
+    bar = progress(len(jobs)) if progress else None
+    results = []
+    try:
+        if executor is None:
+            for job in jobs:
+                results.append(_run_check_job(job))
+                if bar:
+                    bar.update(1)
+        else:
+            for res in executor.map(_run_check_job, jobs):
+                results.append(res)
+                if bar:
+                    bar.update(1)
+    finally:
+        if bar:
+            bar.close()
+    for res in results:
+        res.expected = res.error is None and _findings.is_expected(findings, res.claim_id, res.name, res.outcome.status)
+    out = Run(profile, seed, started)
+    it = iter(results)
+    for c, chks in plan:
+        out.claims.append((c, [next(it) for _ in chks]))
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def make_executor(jobs: int) -> Executor | None:
+    if jobs <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=jobs)
