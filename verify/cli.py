@@ -88,7 +88,7 @@ def _progress(total):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="check", file=sys.stderr, delay=1.0, leave=False,
-                disable=None if sys.stderr.isatty() else False, dynamic_ncols=True)
+                dynamic_ncols=True)
 
 
 def cmd_list(_args) -> int:
