@@ -42,7 +42,7 @@ def fake_registry(monkeypatch):
 def test_run_writes_three_reports_and_exits_0(fake_registry, tmp_path, capsys):
     out = tmp_path / "rep"
     assert cli.main(["run", "fake-good", "--out", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == {"report.json", "report.md", "report.html"}
+    assert {p.name for p in out.iterdir()} == {"report.json", "report.md", "report.html", ".cache"}
     rep = json.loads((out / "report.json").read_text())
     assert rep["schema"] == "ntk-verify/report/1" and rep["profile"] == "quick" and rep["seed"] == 0
     (c,) = rep["claims"]
@@ -115,3 +115,28 @@ def test_a_failing_write_leaves_the_previous_report(fake_registry, tmp_path, mon
 def test_console_entry_points_agree():
     r = subprocess.run([sys.executable, "-m", "verify", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("ntk-verify ")
+
+
+def test_resume_reuses_finished_checks_and_a_changed_seed_does_not(fake_registry, tmp_path, monkeypatch):
+    from verify import runner
+
+    out = tmp_path / "rep"
+    assert cli.main(["run", "fake-good", "--out", str(out), "--jobs", "1"]) == 0
+    first = json.loads((out / "report.json").read_text())
+    calls = []
+    real = runner.run_check
+    monkeypatch.setattr(runner, "run_check", lambda *a: calls.append(a) or real(*a))
+    assert cli.main(["run", "fake-good", "--out", str(out), "--jobs", "1", "--resume"]) == 0
+    assert calls == []
+    again = json.loads((out / "report.json").read_text())
+    assert [c["evidence"] for c in again["claims"][0]["checks"]] == [c["evidence"] for c in first["claims"][0]["checks"]]
+    assert cli.main(["run", "fake-good", "--out", str(out), "--jobs", "1", "--resume", "--seed", "5"]) == 0
+    assert len(calls) == 2
+
+
+def test_jobs_do_not_change_the_numbers(tmp_path):
+    for jobs in ("1", "2"):
+        assert cli.main(["run", "eq-8", "--out", str(tmp_path / jobs), "--jobs", jobs, "--format", "json"]) == 0
+    strip = lambda rep: [(c["name"], c["status"], c["evidence"], c["seed"]) for cl in rep["claims"] for c in cl["checks"]]
+    one, two = (json.loads((tmp_path / j / "report.json").read_text()) for j in ("1", "2"))
+    assert strip(one) == strip(two)

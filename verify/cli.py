@@ -43,7 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", default=str(DEFAULT_SEED), help=f"root seed, a non-negative integer (default {DEFAULT_SEED})")
     r.add_argument("--out", default="ntk-verify-report", help="report folder (default ./ntk-verify-report)")
     r.add_argument("--format", default="md,json,html", help="comma-separated subset of md,json,html")
-    r.add_argument("--jobs", default="1", help="worker processes (default 1)")
+    r.add_argument("--jobs", default=str(os.cpu_count() or 1),
+                   help="worker processes (default: the number of cores); results do not depend on it")
+    r.add_argument("--resume", action="store_true",
+                   help="reuse the checks already finished in OUT/.cache (same parameters, seed and code)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the checks on a dask.distributed cluster (tcp://host:port; the [dask] extra)")
     return p
 
 
@@ -105,10 +110,16 @@ def cmd_list(_args) -> int:
 def cmd_run(args) -> int:
     from verify import report, runner
 
+    from verify.cache import Cache
+
     ids, profile, seed, jobs, formats, out = _parse_run(args)
-    executor = runner.make_executor(jobs)
     try:
-        result = runner.run(ids, profile=profile, seed=seed, executor=executor, progress=_progress)
+        executor = runner.make_executor(jobs, args.scheduler)
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise UsageError(f"--scheduler {args.scheduler}: {exc}") from None
+    try:
+        result = runner.run(ids, profile=profile, seed=seed, executor=executor, progress=_progress,
+                            cache=Cache(out), resume=args.resume)
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)

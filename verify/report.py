@@ -132,6 +132,8 @@ def write(run, out, formats=FORMATS) -> Path:
         if "html" in formats:
             (tmp / "report.html").write_text(render_html(run), encoding="utf-8")
         old = None
+        if (out / ".cache").is_dir():  # the resume cache outlives the report it sits beside
+            os.replace(out / ".cache", tmp / ".cache")
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             os.replace(out, old)
@@ -139,6 +141,8 @@ def write(run, out, formats=FORMATS) -> Path:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
+        if (tmp / ".cache").is_dir() and out.is_dir() and not (out / ".cache").exists():
+            os.replace(tmp / ".cache", out / ".cache")
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out

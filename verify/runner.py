@@ -145,13 +145,21 @@ def _run_check_job(job):
     return run_check(*job)
 
 
+def _limit_blas_threads(threads: int) -> None:
+    """Worker initializer: jobs x BLAS threads must fit the cores (no oversubscription)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
+
+
 def run(claim_ids=None, *, profile: Profile, seed: int, executor: Executor | None = None,
-        progress=None, findings=None) -> Run:
+        progress=None, findings=None, cache=None, resume: bool = False) -> Run:
     """Run the given claims (all when None) and return the collected `Run`.
 
     `executor` runs checks concurrently; results are identical whatever the executor because
     every check's seed depends only on (seed, claim id, check name). `progress(n_total)` returns
-    an object with `update(1)` and `close()` (e.g. a tqdm bar).
+    an object with `update(1)` and `close()` (e.g. a tqdm bar). With a `cache` (verify.cache.Cache)
+    every finished check is stored; with `resume` too, checks found there are not run again.
     """
     claims = registry.all_claims() if not claim_ids else [registry.get(i) for i in claim_ids]
     findings = _findings.load() if findings is None else findings
@@ -159,19 +167,19 @@ def run(claim_ids=None, *, profile: Profile, seed: int, executor: Executor | Non
     t0 = time.perf_counter()
     plan = [(c, c.checks(profile)) for c in claims]
     jobs = [(c.id, chk, profile, seed) for c, chks in plan for chk in chks]
-    bar = progress(len(jobs)) if progress else None
-    results = []
+    keys = [_cache_key(job) for job in jobs] if cache is not None else [None] * len(jobs)
+    results: list = [cache.get(k) if (resume and k) else None for k in keys]
+    todo = [i for i, r in enumerate(results) if r is None]
+    bar = progress(len(todo)) if progress and todo else None
     try:
-        if executor is None:
-            for job in jobs:
-                results.append(_run_check_job(job))
-                if bar:
-                    bar.update(1)
-        else:
-            for res in executor.map(_run_check_job, jobs):
-                results.append(res)
-                if bar:
-                    bar.update(1)
+        done = map(_run_check_job, (jobs[i] for i in todo)) if executor is None else \
+            executor.map(_run_check_job, [jobs[i] for i in todo])
+        for i, res in zip(todo, done):
+            results[i] = res
+            if cache is not None and res.error is None:
+                cache.put(keys[i], res)
+            if bar:
+                bar.update(1)
     finally:
         if bar:
             bar.close()
@@ -185,7 +193,28 @@ def run(claim_ids=None, *, profile: Profile, seed: int, executor: Executor | Non
     return out
 
 
-def make_executor(jobs: int) -> Executor | None:
+def _cache_key(job) -> str:
+    from verify.cache import key
+
+    claim_id, chk, profile, seed = job
+    return key(claim_id, chk.name, chk.params, seed, profile.name)
+
+
+def make_executor(jobs: int, scheduler: str | None = None) -> Executor | None:
+    """None (run in this process) for one job; a process pool whose workers each get
+    max(1, cores // jobs) BLAS threads otherwise; or, with `scheduler`, the executor of a
+    dask.distributed cluster at that address (the `[dask]` extra)."""
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise RuntimeError("--scheduler needs the dask extra: pip install 'ntk-eigen-verify[dask]'") from None
+        return Client(scheduler).get_executor()
     if jobs <= 1:
         return None
-    return ProcessPoolExecutor(max_workers=jobs)
+    import multiprocessing
+    import os
+
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_limit_blas_threads, initargs=(threads,))
