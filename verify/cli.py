@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reuse the checks already finished in OUT/.cache (same parameters, seed and code)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the checks on a dask.distributed cluster (tcp://host:port; the [dask] extra)")
+    b = sub.add_parser("bench", help="performance figures (ratios measured in one run)")
+    b.add_argument("names", nargs="*", metavar="NAME",
+                   help="ntk, limiting, eig, regions, scale (default: all but scale)")
     return p
 
 
@@ -129,6 +132,16 @@ def cmd_run(args) -> int:
     return 0 if result.all_expected else 1
 
 
+def cmd_bench(args) -> int:
+    from verify import bench
+
+    unknown = [n for n in args.names if n not in bench.BENCHES]
+    if unknown:
+        raise UsageError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(bench.BENCHES)}")
+    bench.run(args.names or None)
+    return 0
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     try:
@@ -136,7 +149,7 @@ def main(argv=None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return {"list": cmd_list, "run": cmd_run}[args.command](args)
+        return {"list": cmd_list, "run": cmd_run, "bench": cmd_bench}[args.command](args)
     except UsageError as exc:
         print(f"ntk-verify: error: {exc}", file=sys.stderr)
         return 2
