@@ -1,5 +1,6 @@
 """eq-4 as a claim: the normalized empirical NTK approaches K^(L) at rate ~ n^{-1/2}; a wrong
 normalization is not accepted."""
+from hyp import examples
 import json
 
 import numpy as np
@@ -75,7 +76,7 @@ def test_two_layer_normalized_ntk_is_unbiased():
     assert np.all(np.abs(mean - K) <= 5 * se + 1e-12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.floats(-3, 3), st.floats(0.1, 10), st.integers(3, 8))
 def test_loglog_slope_recovers_an_exact_power_law(b, a, k):
     x = 2.0 ** np.arange(k)

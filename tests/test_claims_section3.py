@@ -1,5 +1,6 @@
 """lemma-3.1, eq-13 and theorem-3.2 as claims: the true mathematics gets the expected status, and
 every check function rejects a deliberately false variant."""
+from hyp import examples
 import math
 
 import mpmath
@@ -90,7 +91,7 @@ def test_eq13_verified(L):
     assert out.status == "verified" and out.evidence["max_rel_difference"] < 1e-45
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(st.data())
 def test_eq13_catches_any_dropped_factor(data):
     L = data.draw(st.integers(2, 5))
@@ -100,7 +101,7 @@ def test_eq13_catches_any_dropped_factor(data):
     assert out.status == "counterexample"
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.integers(1, 6), st.integers(0, 2 ** 31))
 def test_unrolled_sum_with_unit_gdot_is_the_sum_of_G(L, seed):
     rng = np.random.default_rng(seed)
@@ -184,7 +185,7 @@ def test_duplicated_point_gives_lambda_min_zero_and_distinct_points_do_not():
     assert s3.duplicated_point(CTX, L=3, N=8, d=5, dist="gaussian", duplicate=False).status == "verified"
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.integers(2, 200), st.sampled_from([2, 4, 6, 8]), st.integers(1, 500))
 def test_failure_bound_decreases_in_d_and_is_vacuous_at_d_1(N, r, d):
     assert s3.failure_bound(N, d + 1, r) < s3.failure_bound(N, d, r)  # no underflow for d <= 500

@@ -1,5 +1,6 @@
 """Data generators for Assumptions 2.1-2.2: scaling E||x||^2 = d, zero mean, Lipschitz map."""
 
+from hyp import examples
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -17,7 +18,7 @@ NAMES = sorted(DISTRIBUTIONS)
 NORM_VAR_PER_COORD = {"gaussian": 2.0, "uniform": 0.8}
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.sampled_from(NAMES), st.integers(1, 20), st.integers(1, 12), st.integers(0, 2**32 - 1))
 def test_shape_dtype_determinism(name, N, d, seed):
     X = sample(name, N, d, seed)
@@ -25,7 +26,7 @@ def test_shape_dtype_determinism(name, N, d, seed):
     assert np.array_equal(X, DISTRIBUTIONS[name](N, d, seed))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.integers(1, 30), st.integers(1, 30), st.integers(0, 2**32 - 1))
 def test_support_of_exact_norm_laws(N, d, seed):
     S = sample("sphere", N, d, seed)

@@ -4,6 +4,7 @@ Every enclosure is compared with an independent 60-digit mpmath reference (mpmat
 float matrix) or with an exactly known eigenvalue."""
 from __future__ import annotations
 
+from hyp import examples
 import math
 from fractions import Fraction
 
@@ -26,7 +27,7 @@ from numeric.interval import (
     upper_sumsq,
 )
 
-SETTINGS = settings(max_examples=30, deadline=None)
+SETTINGS = settings(max_examples=examples(30), deadline=None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ KINDS = st.sampled_from(["random", "near_duplicate", "rank_deficient", "badly_sc
 # ------------------------------------------------------------------------------------------------
 # lambda_min: enclosures contain the true eigenvalue
 # ------------------------------------------------------------------------------------------------
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(kind=KINDS, n=st.integers(2, 10), seed=st.integers(0, 2**32 - 1))
 def test_certified_enclosure_contains_true_lambda_min(kind, n, seed):
     A = make_matrix(kind, n, seed)
@@ -95,7 +96,7 @@ def test_certified_enclosure_contains_true_lambda_min(kind, n, seed):
         assert_contains(enc, reference_lambda_min(A), ref_tol(A))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(kind=KINDS, n=st.integers(2, 10), seed=st.integers(0, 2**32 - 1))
 def test_mpmath_enclosure_contains_true_lambda_min(kind, n, seed):
     A = make_matrix(kind, n, seed)
@@ -362,7 +363,7 @@ def encloses(iv: Interval, exact: Fraction) -> bool:
     return lo_ok and hi_ok
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(a=FLOATS, b=FLOATS, c=FLOATS, d=FLOATS)
 def test_interval_operations_enclose_exact_results(a, b, c, d):
     x = Interval(min(a, b), max(a, b))
@@ -405,7 +406,7 @@ NONNEG = st.lists(st.one_of(st.floats(0, 1e100), st.floats(0, 1e-300, allow_subn
                   min_size=1, max_size=40)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(x=NONNEG, data=st.data())
 def test_reduction_bounds_are_rigorous(x, data):
     y = data.draw(st.lists(st.floats(0, 1e100), min_size=len(x), max_size=len(x)))

@@ -2,6 +2,7 @@
 (F^{*r})(F^{*r})^T = (F F^T)^{o r} used by Lemmas 5.3-5.5."""
 from __future__ import annotations
 
+from hyp import examples
 from fractions import Fraction
 from math import comb
 
@@ -19,7 +20,7 @@ from numeric.khatri_rao import (
     khatri_rao_power,
 )
 
-SETTINGS = settings(max_examples=30, deadline=None)
+SETTINGS = settings(max_examples=examples(30), deadline=None)
 
 
 def rowwise_kron(A, B):
@@ -59,7 +60,7 @@ def test_gram_equals_hadamard_power_exactly_on_integers(N, n, r, seed):
     assert np.array_equal(G, G.T)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(N=st.integers(1, 5), n=st.integers(1, 3), r=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
 def test_exact_gram_and_rigorous_error_bound(N, n, r, seed):
     F = np.random.default_rng(seed).standard_normal((N, n))

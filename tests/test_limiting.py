@@ -1,5 +1,6 @@
 """The limiting NTK of (9)-(13) and the independent routes of Lemma 3.1."""
 
+from hyp import examples
 import math
 
 import mpmath
@@ -78,7 +79,7 @@ def test_float_matches_50_digits_collinear_and_naive_does_not(seed):
             assert err_naive > 1e-10 > 100 * err
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     n_base=st.integers(1, 3),
@@ -144,7 +145,7 @@ def test_unrolled_negative_control_misordered_products():
 # ------------------------------------------------------------------ structure
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), N=st.integers(1, 9), d=st.integers(1, 6),
        L=st.integers(1, 6), dup=st.booleans())
 def test_diagonal_preserved_and_K_psd(seed, N, d, L, dup):

@@ -1,4 +1,5 @@
 """Lemma 6.1 and Theorem 6.2 machinery (numeric.lipschitz)."""
+from hyp import examples
 import math
 
 import numpy as np
@@ -38,7 +39,7 @@ nets_2d = st.tuples(st.integers(0, 10_000), st.lists(st.integers(1, 6), min_size
 # Lemma 6.1: both directions
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(nets_2d)
 def test_lower_witness_attains_the_maximal_jacobian_norm(net):
     seed, hidden, n_out = net
@@ -49,7 +50,7 @@ def test_lower_witness_attains_the_maximal_jacobian_norm(net):
     assert wit.rel_gap < 1e-9  # the quotient is ||J||_op up to rounding
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(nets_2d, st.integers(0, 10_000))
 def test_segment_check_never_exceeds_the_exact_constant(net, seed2):
     seed, hidden, n_out = net
@@ -96,7 +97,7 @@ def test_segment_check_counts_the_regions_crossed():
 # Jacobian checks, negative controls, kinks
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 4))
 def test_backprop_jacobian_passes_and_wrong_jacobians_fail(seed, d):
     n = 5
@@ -175,7 +176,7 @@ def test_dead_layer_event_needs_max_of_empty_set_zero():
     assert w["rhs_34"] is None and w["lipschitz"] == 0.0 and w["probability"] > 0
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(nets_2d)
 def test_generic_weights_satisfy_34(net):
     seed, hidden, n_out = net
@@ -192,7 +193,7 @@ def test_generic_weights_satisfy_34(net):
 # Theorem 6.2
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(nets_2d)
 def test_lower_estimate_is_a_certified_lower_bound(net):
     seed, hidden, n_out = net

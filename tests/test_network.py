@@ -1,6 +1,7 @@
 """The finite ReLU network of eq. (1): Jacobian (2), NTK (3), the Section 4.1 decomposition, and
 the mpmath certification of the Jacobian."""
 
+from hyp import examples
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -43,7 +44,7 @@ def net_and_data(draw, max_width=6, max_layers=4, max_N=7):
 
 
 # --------------------------------------------------------------------------- J J^T = ntk
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(net_and_data())
 def test_ntk_equals_jjt_within_rounding(case):
     net, X = case
@@ -174,7 +175,7 @@ def test_forward_matches_eq1_by_hand():
 
 
 # --------------------------------------------------------------------------- certification
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(net_and_data(max_width=4, max_layers=3, max_N=4))
 def test_certify_jacobian_passes_for_correct_jacobian(case):
     net, X = case
@@ -184,7 +185,7 @@ def test_certify_jacobian_passes_for_correct_jacobian(case):
     assert res.step > 0 and res.margin > 0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(net_and_data(max_width=4, max_layers=3, max_N=4), st.data())
 def test_certify_jacobian_rejects_perturbed_entry(case, data):
     """Negative control: changing one entry of J by far more than rounding must fail."""

@@ -1,4 +1,5 @@
 """Activation patterns, the Jacobian (35) and the exact linear regions of g_k (numeric.regions)."""
+from hyp import examples
 import math
 
 import numpy as np
@@ -54,7 +55,7 @@ def product_35(W, z):
     return J
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 4), st.lists(st.integers(1, 6), min_size=0, max_size=3))
 def test_backprop_jacobian_is_the_product_35(seed, d, hidden):
     W = gaussian_weights(d, hidden, n_out=2, seed=seed)
@@ -126,7 +127,7 @@ def test_bad_input_is_refused(call):
 # enumeration: exact counts, brute force, two methods
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 30))
 def test_one_hidden_layer_in_the_plane_has_2n_sectors(seed, n):
     # n generic lines through the origin of R^2 cut it into 2n sectors (central bound attained)
@@ -141,7 +142,7 @@ def test_one_hidden_layer_in_3d_attains_the_central_arrangement_count(n):
     assert E.count == n * n - n + 2 == region_count_bounds(3, [n])["central"]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(small_nets_2d)
 def test_sector_sweep_matches_a_dense_angular_grid(net):
     seed, hidden, n_out = net
@@ -156,7 +157,7 @@ def test_sector_sweep_matches_a_dense_angular_grid(net):
     assert len(E.keys()) == E.count  # one region per pattern: regions are convex cones
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(small_nets_2d)
 def test_lp_walk_and_sector_sweep_find_the_same_regions(net):
     seed, hidden, n_out = net
@@ -199,7 +200,7 @@ def test_lp_walk_in_3d_contains_every_sampled_pattern_and_respects_the_bounds():
     assert E.count <= b["central"] <= b["affine"]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(small_nets_2d)
 def test_counts_respect_the_central_and_affine_bounds(net):
     seed, hidden, n_out = net
@@ -215,7 +216,7 @@ def test_region_count_bounds_small_values():
     assert region_count_bounds(3, [1, 6])["central"] == 2 * 2
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(small_nets_2d, st.integers(2, 3))
 def test_ball_of_radius_margin_lies_in_the_region(net, d):
     seed, hidden, n_out = net
@@ -267,7 +268,7 @@ def test_segment_walk_pieces_tile_the_segment_and_are_linear():
         np.testing.assert_array_equal(activation_pattern(W, pts), pcs.patterns)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 4), st.integers(1, 5))
 def test_single_linear_layer_lipschitz_is_the_operator_norm(seed, d, n):
     W = [np.random.default_rng(seed).standard_normal((d, n))]
@@ -284,7 +285,7 @@ def test_d2_widths_20_20_20_enumerates_in_well_under_a_second():
     assert E.count <= region_count_bounds(2, [20, 20, 20])["central"]
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(st.integers(0, 10_000), st.lists(st.integers(1, 4), min_size=1, max_size=3), st.sampled_from([1.0, 0.1]))
 def test_small_integer_weights_agree_across_methods(seed, hidden, scale):
     # entries in {-2,...,2} (times 0.1: inexact cancellations) make coincident hyperplanes, dead neurons

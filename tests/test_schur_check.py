@@ -2,6 +2,7 @@
 (Schur 1911; used in the proof of Theorem 3.2 and for (24)), checked with certified enclosures."""
 from __future__ import annotations
 
+from hyp import examples
 import mpmath
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ def exact_lambda_min(M) -> mpmath.mpf:
         return min(mpmath.eigsy(mpmath.matrix(M.tolist()), eigvals_only=True))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(n=st.integers(2, 7), seed=st.integers(0, 2**32 - 1))
 def test_schur_inequality_verified_for_random_psd_pairs(n, seed):
     rng = np.random.default_rng(seed)
@@ -43,7 +44,7 @@ def test_schur_inequality_verified_for_random_psd_pairs(n, seed):
     assert _to_fraction(res.p_min.lo) <= _to_fraction(exact_lambda_min(P)) <= _to_fraction(res.p_min.hi)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(n=st.integers(2, 6), seed=st.integers(0, 2**32 - 1))
 def test_stronger_false_inequality_is_caught(n, seed):
     # Negative control: with the constant raised just past the true ratio

@@ -1,5 +1,6 @@
 """Equations (9)-(10): arc-cosine closed forms derived by polar integration, with exact checks."""
 
+from hyp import examples
 import math
 
 import pytest
@@ -61,7 +62,7 @@ def test_derivation_confirms_arc_cosine_forms():
     b=st.floats(0.1, 5.0),
     t=st.floats(-0.95, 0.95),
 )
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 def test_closed_forms_agree_with_independent_quadrature(a, b, t):
     c = t * math.sqrt(a * b)
     assert float(relu_expectation(a, b, c)) == pytest.approx(_conditional_relu(a, b, c), rel=1e-7)
@@ -88,7 +89,7 @@ def test_extreme_correlations():
     t=st.integers(-3, 3),
     s=st.integers(1, 5),
 )
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 def test_positive_homogeneity(a, b, t, s):
     a, b = sp.Rational(a), sp.Rational(b)
     c = sp.Rational(t, 3) * sp.sqrt(a * b)

@@ -1,5 +1,6 @@
 """Equation (8): Hermite coefficients of the ReLU, derived by integration and checked exactly."""
 
+from hyp import examples
 import math
 
 import numpy as np
@@ -81,7 +82,7 @@ def test_derivative_relation_at_zero_explicitly():
 
 
 @given(st.integers(min_value=0, max_value=40))
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 def test_property_integration_equals_closed_form(r):
     assert hermite_residual(r) == 0
     assert derivative_relation_residual(r) == 0
@@ -149,7 +150,7 @@ def test_parseval_rejects_too_small_coefficients():
 
 
 @given(st.integers(min_value=0, max_value=400))
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 def test_tail_bound_termwise_inequality(k):
     # mu_{2k+2}^2 <= (1/(2 pi)) (2k+1)^(-5/2), the termwise bound behind parseval_tail_bound
     term = relu_hermite_closed_form(2 * k + 2) ** 2

@@ -1,5 +1,6 @@
 """Khatri-Rao / Hadamard identities on symbolic matrices, with negative controls."""
 
+from hyp import examples
 import numpy as np
 import pytest
 import sympy as sp
@@ -35,7 +36,7 @@ def test_khatri_rao_concrete_example():
 
 
 @given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2**31))
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 def test_khatri_rao_matches_numpy_rowwise_kron(m, n, p, seed):
     rng = np.random.default_rng(seed)
     A = rng.integers(-5, 6, size=(m, n))
@@ -46,7 +47,7 @@ def test_khatri_rao_matches_numpy_rowwise_kron(m, n, p, seed):
 
 
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 def test_gram_identity_symbolic(m, n, p):
     assert is_zero_matrix(khatri_rao_gram_residual(_symbolic("a", m, n), _symbolic("b", m, p)))
 
