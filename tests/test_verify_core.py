@@ -89,3 +89,10 @@ def test_scaling_band_rejects_a_wrong_power():  # negative control
     assert not band.settles
     assert band.slope == pytest.approx(0.5)
     assert not stats.scaling_band(x, x * np.log(x) ** 2, x).settles
+
+
+def test_scaling_band_is_inconclusive_when_the_grid_cannot_tell():  # negative control
+    x = np.geomspace(8, 128, 5)
+    noise = np.array([1.0, 3.0, 0.4, 2.5, 0.5])
+    band = stats.scaling_band(x, x * noise * x**0.3, x)
+    assert band.slope_ci[1] - band.slope_ci[0] > 1.0 and not band.settles

@@ -49,7 +49,7 @@ class ScalingBand:
 
 
 def _slope(lx, ly):
-    if len(lx) < 2:
+    if len(lx) < 2 or np.ptp(ly) == 0:  # a constant ratio: no trend, no scatter
         return 0.0, 0.0
     res = stats.linregress(lx, ly)
     return float(res.slope), float(res.stderr)
@@ -58,10 +58,12 @@ def _slope(lx, ly):
 def scaling_band(x, measured, predicted, confidence: float = 0.95, tolerance: float = 0.1) -> ScalingBand:
     """The ratio band of `measured / predicted` over the grid `x` and whether it settles.
 
-    The ratio settles (NOTES.md) when the log-log slope of R has a confidence interval that
-    reaches within `tolerance` of 0, or when the drift over the last half of the grid is at most
-    half of that over the first half and below `tolerance`. A ratio that keeps moving at an
-    undiminished rate does not settle.
+    The ratio settles (NOTES.md) when the grid can tell -- the confidence interval of the log-log
+    slope of R lies inside (-1/2, 1/2), so a prediction wrong by a factor x^(1/2) would be seen --
+    and either that interval reaches within `tolerance` of 0 or the drift over the last half of
+    the grid is at most half of that over the first half and below `tolerance`. A ratio that keeps
+    moving at an undiminished rate does not settle; a grid too short or too noisy to exclude a
+    wrong power is inconclusive.
     """
     x = np.asarray(x, dtype=float)
     m = np.asarray(measured, dtype=float)
@@ -79,7 +81,8 @@ def scaling_band(x, measured, predicted, confidence: float = 0.95, tolerance: fl
     h = (x.size + 1) // 2
     s_first, _ = _slope(lx[:h], lr[:h])
     s_last, _ = _slope(lx[-h:], lr[-h:])
+    resolves = -0.5 < ci[0] and ci[1] < 0.5
     no_trend = ci[0] - tolerance <= 0 <= ci[1] + tolerance
     dying = abs(s_last) <= 0.5 * abs(s_first) and abs(s_last) < tolerance
     return ScalingBand(tuple(x.tolist()), tuple(r.tolist()), (float(r.min()), float(r.max())), s, ci,
-                       s_first, s_last, bool(no_trend or dying))
+                       s_first, s_last, bool(resolves and (no_trend or dying)))

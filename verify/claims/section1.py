@@ -6,13 +6,17 @@ Shared helpers (data, rate fits) sit at the top.
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 from scipy import stats
 
 from numeric.data import sample
 from numeric.limiting import limiting_ntk
+from numeric.exact_network import Dyadic, as_mpf_matrix, exact_jacobian, exact_output
 from numeric.network import ReLUNetwork
 from verify.figures import new_figure, render
+from verify.judge import eigen_inequality
 from verify.outcome import Outcome
 from verify.registry import check, claim
 
@@ -135,3 +139,64 @@ def _error_figure(n, errors, mean, fit, L, dist, N, d, T, ratios):
                f"N = {N}, d = {d}, hidden widths {ratios} x n, W ~ N(0, 1))")
     name = f"eq-4-L{L}" + ("" if set(ratios) == {1} else "-widths-" + "-".join(str(q) for q in ratios))
     return render(fig, name, columns, caption)
+
+
+_EQ5 = (r"\|\nabla\Phi(\theta)\|_2^2 \ge \lambda_{\min}\big(\bar K^{(L)}\big)\, 2\Phi(\theta),\qquad "
+        r"\Phi(\theta)=\tfrac12\|F_L-Y\|_2^2 \quad (5)")
+
+
+@claim("eq-5", kind="inequality", title="Gradient of the square loss bounded below by lambda_min(Kbar)",
+       statement=_EQ5)
+def eq_5(profile):
+    cases = profile.pick(
+        quick=[(2, 8, 4, [12], "he"), (3, 8, 3, [5, 9], "standard"), (4, 10, 4, [6, 12, 5], "he"),
+               (3, 12, 2, [2, 2], "he")],
+        standard=[(2, 10, 4, [16], "he"), (3, 10, 3, [5, 12], "standard"), (4, 12, 4, [6, 14, 5], "he"),
+                  (5, 8, 3, [4, 6, 5, 4], "lecun"), (3, 12, 2, [2, 2], "he")])
+    for L, N, d, n, init in cases:
+        yield check(f"random theta and labels L={L} N={N} d={d} n={n} {init}", gradient_inequality,
+                    L=L, N=N, d=d, n=n, init=init, labels="gaussian")
+    yield check("residual along the bottom eigenvector (tight case) L=3 N=8 d=3 n=[5, 9] he",
+                gradient_inequality, L=3, N=8, d=3, n=[5, 9], init="he", labels="bottom eigenvector")
+
+
+def _rayleigh(J: Dyadic, e: Dyadic) -> tuple[Fraction, Fraction, Fraction]:
+    """(||J^T e||^2, ||e||^2, their quotient), exactly."""
+    g = Dyadic(J.m.T @ e.m, J.e + e.e)  # grad Phi = J^T (F_L - Y)
+    gsq = sum((Fraction(int(x)) for x in (g.m * g.m)), Fraction(0)) * Fraction(2) ** (2 * g.e)
+    esq = sum((Fraction(int(x)) for x in (e.m * e.m)), Fraction(0)) * Fraction(2) ** (2 * e.e)
+    return gsq, esq, gsq / esq
+
+
+def gradient_inequality(ctx, L, N, d, n, init, labels="gaussian", eigen="min") -> Outcome:
+    """(5) at random theta (``init``) and labels Y: certified lambda_min(Kbar) <= ||grad Phi||^2 /
+    (2 Phi) on the exact Kbar = J J^T. ``labels="bottom eigenvector"`` puts the residual along the
+    computed bottom eigenvector of Kbar, where (5) is nearly an equality. ``eigen="max"`` states
+    the false ||grad Phi||^2 >= 2 lambda_max(Kbar) Phi (negative control)."""
+    if len(n) != L - 1:
+        raise ValueError(f"n must hold the L - 1 = {L - 1} hidden widths, got {n}")
+    if eigen not in ("min", "max"):
+        raise ValueError(f"eigen must be 'min' or 'max', got {eigen!r}")
+    rng = ctx.rng
+    X = sample("gaussian", N, d, seed=rng)
+    net = ReLUNetwork.init([d, *n, 1], init=init, seed=rng)
+    J = exact_jacobian(net, X)
+    K = J.gram()
+    out = exact_output(net, X)
+    if labels == "gaussian":
+        Y = rng.standard_normal(N)
+    elif labels == "bottom eigenvector":
+        v = np.linalg.eigh(K.to_float())[1][:, 0]
+        Y = out.to_float() - v
+    else:
+        raise ValueError(f"unknown labels {labels!r}")
+    e = out - Dyadic.of(Y)
+    gsq, esq, q = _rayleigh(J, e)
+    ev = dict(N=N, L=L, n_params=net.n_params, labels=labels, grad_norm_sq=float(gsq),
+              two_phi=float(esq), rayleigh_quotient=float(q), eigen=eigen,
+              note="(5) <=> lambda op ||grad Phi||^2 / (2 Phi); exact Kbar, exact gradient J^T (F_L - Y)")
+    if eigen == "min":
+        return eigen_inequality(as_mpf_matrix(K), "<=", q, **ev)
+    # lambda_max(K) <= q  <=>  lambda_min(-K) >= -q
+    minus_K = Dyadic(-K.m, K.e)
+    return eigen_inequality(as_mpf_matrix(minus_K), ">=", -q, **ev)
