@@ -200,7 +200,7 @@ def _cache_key(job) -> str:
     return key(claim_id, chk.name, chk.params, seed, profile.name)
 
 
-def make_executor(jobs: int, scheduler: str | None = None) -> Executor | None:
+def make_executor(jobs: int, scheduler: str | None = None, connect_timeout: float = 10.0) -> Executor | None:
     """None (run in this process) for one job; a process pool whose workers each get
     max(1, cores // jobs) BLAS threads otherwise; or, with `scheduler`, the executor of a
     dask.distributed cluster at that address (the `[dask]` extra)."""
@@ -209,7 +209,7 @@ def make_executor(jobs: int, scheduler: str | None = None) -> Executor | None:
             from distributed import Client
         except ImportError:
             raise RuntimeError("--scheduler needs the dask extra: pip install 'ntk-eigen-verify[dask]'") from None
-        return Client(scheduler).get_executor()
+        return Client(scheduler, timeout=connect_timeout).get_executor()
     if jobs <= 1:
         return None
     import multiprocessing
