@@ -4,8 +4,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hyp import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_limits
 
 from numeric import ReLUNetwork, sample
 from numeric.exact_network import Dyadic, decomposition, exact_features, exact_jacobian, exact_output
@@ -16,6 +18,14 @@ from verify.profiles import Profile
 from verify.runner import Context
 
 GOOD = ("verified", "consistent")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """The checks multiply many small matrices; a second BLAS thread only adds overhead (scipy's
+    bundled OpenBLAS dsyrk of a 128 x 4444 factor takes ~60x longer with 2 threads here)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def ctx(seed=0):
@@ -158,13 +168,70 @@ def test_lemma43_consistent_and_false_variants_rejected():
 # ------------------------------------------------------------------ Theorem 4.1
 
 
-def test_theorem41_tightness_consistent_and_a_false_scaling_rejected():
-    kw = dict(L=3, k=2, N=[8, 16, 32, 64], init="he", T=4, delta=0.1, before="2N", after="2 ceil(log2 N) + 2")
-    out = section4.tightness(ctx(3), **kw)
+@settings(max_examples=examples(40), deadline=None)
+@given(st.integers(0, 40))
+def test_theorem41_after_width_rule_has_no_rounding_jumps_on_the_half_octave_grid(j):
+    # N_j = round(8 * 2^(j/2)) and round(4 log2 N_j) = 12 + 2j exactly: one step of 2 per grid point
+    N = round(8 * 2 ** (j / 2))
+    assert section4._WIDTH_RULES["round(4 log2 N)"](N, 0.1) == 12 + 2 * j
+    assert section4._half_octave_grid(8, N)[-1] == N and len(section4._half_octave_grid(8, N)) == j + 1
+
+
+def test_theorem41_half_octave_grid():
+    assert section4._half_octave_grid(8, 128) == [8, 11, 16, 23, 32, 45, 64, 91, 128]
+    assert section4._half_octave_grid(8, 7) == []
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(st.lists(st.floats(1e-6, 1e6), min_size=4, max_size=20), st.floats(1e-3, 1e3))
+def test_theorem41_typical_value_is_scale_equivariant_and_inside_the_middle_half(v, c):
+    for stat in ("iqm-log", "median"):
+        t = section4._typical(v, stat)
+        assert np.isclose(section4._typical([c * x for x in v], stat), c * t, rtol=1e-9)
+        srt, g = sorted(v), len(v) // 4  # the trimmed sample is srt[g : n - g]
+        assert srt[g] * (1 - 1e-9) <= t <= srt[-1 - g] * (1 + 1e-9)
+
+
+def test_theorem41_typical_value_ignores_a_collapsed_trial():
+    v = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 0.0]
+    assert 2.0 < section4._typical(v, "iqm-log") < 32.0  # one lambda_min = 0 is trimmed away
+    assert section4._typical([2.0] * 5, "iqm-log") == pytest.approx(2.0)
+    with pytest.raises(ValueError):
+        section4._typical(v, "mean")
+
+
+# The quick-profile design of a wide layer followed by a narrow one (the noisiest position).
+TIGHT = dict(L=3, k=1, N=section4._half_octave_grid(8, 128), init="he", T=12, delta=0.1, before="2N",
+             after="round(4 log2 N)")
+
+
+@pytest.fixture(scope="module")
+def tight_true():
+    return section4.tightness(ctx(3), **TIGHT)
+
+
+def test_theorem41_tightness_settles_with_a_narrow_layer_after_the_wide_one(tight_true):
+    out = tight_true
     assert out.status == "consistent"
-    assert all(p["xi"][1] == 1 for p in out.evidence["per_N"])
-    assert section4.tightness(ctx(3), **kw, extra_power=1.0).status not in GOOD
-    assert section4.tightness(ctx(3), **kw, extra_power=-1.0).status not in GOOD
+    assert all(p["xi"][0] == 1 and p["beta_after_wide_is_min"] for p in out.evidence["per_N"])
+    lo, hi = out.evidence["bands"]["(23)"]["ratio_slope_ci"]
+    assert -0.5 < lo and hi < 0.5  # the grid resolves a half power
+
+
+@pytest.mark.parametrize("power", [1.0, -1.0, 0.5, -0.5])
+def test_theorem41_tightness_rejects_a_prediction_wrong_by_a_power_of_N(tight_true, power):
+    out = section4.tightness(ctx(3), **TIGHT, extra_power=power)
+    assert out.status not in GOOD
+    # same trials, only the prediction moved: the ratio's slope is shifted by -power
+    s0 = tight_true.evidence["bands"]["(23)"]["ratio_slope"]
+    assert out.evidence["bands"]["(23)"]["ratio_slope"] == pytest.approx(s0 - power, abs=1e-9)
+
+
+def test_theorem41_log_width_layers_before_the_wide_layer_do_not_settle():
+    out = section4.tightness(ctx(3), L=4, k=3, N=[8, 16, 32, 64, 128], init="he", T=8, delta=0.1,
+                             before="2 ceil(log2 N) + 2", after="2 ceil(log2 N) + 2", statistic="median")
+    assert out.status == "inconclusive"
+    assert out.evidence["bands"]["(23)"]["ratio_slope_ci"][1] < 0  # a significant decay, not noise
 
 
 def test_theorem41_certified_skeleton_and_a_false_lower_bound():
@@ -228,6 +295,18 @@ def test_eq5_tight_case_needs_and_gets_high_precision():
 
 
 # ------------------------------------------------------------------ registry
+
+
+def test_theorem41_every_wide_layer_position_is_covered():
+    from verify import registry
+
+    def positions(profile):
+        return {(c.params["init"], c.params["L"], c.params["k"]) for c in registry.get("theorem-4.1").checks(
+            Profile(profile)) if c.params.get("before") == "2N" and "T" in c.params}
+
+    assert {("he", L, k) for L in (3, 4) for k in range(1, L)} <= positions("standard")
+    quick = positions("quick")
+    assert {("he", 3, 1), ("he", 3, 2)} <= quick and any(L == 4 for _, L, _ in quick)
 
 
 @pytest.mark.parametrize("cid", ["eq-24", "eq-25", "eq-26", "lemma-4.3", "theorem-4.1", "corollary-4.2"])

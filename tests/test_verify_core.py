@@ -96,3 +96,12 @@ def test_scaling_band_is_inconclusive_when_the_grid_cannot_tell():  # negative c
     noise = np.array([1.0, 3.0, 0.4, 2.5, 0.5])
     band = stats.scaling_band(x, x * noise * x**0.3, x)
     assert band.slope_ci[1] - band.slope_ci[0] > 1.0 and not band.settles
+
+
+def test_upper_direction_accepts_a_falling_ratio_and_rejects_a_growing_one():
+    x = np.geomspace(16, 4096, 9)
+    assert not stats.scaling_band(x, x / np.log(x), x).settles  # Theta: a 1/log drift is not settled
+    assert stats.scaling_band(x, x / np.log(x), x, direction="upper").settles  # but it is O(x)
+    assert not stats.scaling_band(x, x**1.5, x, direction="upper").settles  # negative control
+    assert stats.scaling_band(x, x**1.5, x, direction="lower").settles
+    assert not stats.scaling_band(x, x / np.log(x) ** 3, x, direction="lower").settles

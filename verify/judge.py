@@ -68,14 +68,15 @@ def frequency(successes: int, trials: int, *, min_rate: float, confidence: float
 
 def scaling(x, measured, predicted, *, name: str, xlabel: str, ylabel: str = "measured / predicted",
             caption: str = "", method: str = "monte-carlo", tolerance: float = 0.1, extra_columns=None,
-            **evidence) -> Outcome:
+            direction: str = "theta", **evidence) -> Outcome:
     """A Theta/Omega/O statement on a geometric grid: `consistent` when the ratio
     measured/predicted stays in a band whose drift dies out, `inconclusive` otherwise (NOTES.md).
-    The band and its figure go into the report."""
+    The band and its figure go into the report. `direction="upper"` judges an O-statement (only a
+    ratio that grows counts against it), `"lower"` an Omega-statement."""
     from verify.figures import new_figure, render
     from verify.stats import scaling_band
 
-    band = scaling_band(x, measured, predicted, tolerance=tolerance)
+    band = scaling_band(x, measured, predicted, tolerance=tolerance, direction=direction)
     fig, ax = new_figure()
     ax.semilogx(band.x, band.ratio, "o-", label="measured / predicted")
     ax.axhspan(band.band[0], band.band[1], alpha=0.15, label="band")
@@ -88,4 +89,4 @@ def scaling(x, measured, predicted, *, name: str, xlabel: str, ylabel: str = "me
     columns.update(extra_columns or {})
     figure = render(fig, name, columns, caption or f"{ylabel} against {xlabel}")
     status = "consistent" if band.settles else "inconclusive"
-    return Outcome(status, method, {**evidence, **band.evidence()}, (figure,))
+    return Outcome(status, method, {**evidence, **band.evidence(), "direction": direction}, (figure,))

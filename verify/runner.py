@@ -147,6 +147,8 @@ def _run_check_job(job):
 
 def _limit_blas_threads(threads: int) -> None:
     """Worker initializer: jobs x BLAS threads must fit the cores (no oversubscription)."""
+    import numpy  # noqa: F401  -- load every BLAS the checks use (SciPy ships its own OpenBLAS)
+    import scipy.linalg  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads)

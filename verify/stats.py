@@ -55,7 +55,8 @@ def _slope(lx, ly):
     return float(res.slope), float(res.stderr)
 
 
-def scaling_band(x, measured, predicted, confidence: float = 0.95, tolerance: float = 0.1) -> ScalingBand:
+def scaling_band(x, measured, predicted, confidence: float = 0.95, tolerance: float = 0.1,
+                 direction: str = "theta") -> ScalingBand:
     """The ratio band of `measured / predicted` over the grid `x` and whether it settles.
 
     The ratio settles (NOTES.md) when the grid can tell -- the confidence interval of the log-log
@@ -64,7 +65,14 @@ def scaling_band(x, measured, predicted, confidence: float = 0.95, tolerance: fl
     the grid is at most half of that over the first half and below `tolerance`. A ratio that keeps
     moving at an undiminished rate does not settle; a grid too short or too noisy to exclude a
     wrong power is inconclusive.
+
+    `direction="upper"` judges an O-statement (measured <= C predicted): only an upward trend
+    counts against it, so the ratio settles when the grid resolves an upward half power (upper end
+    of the slope interval below 1/2) and that upper end is within `tolerance` of 0, or the upward
+    drift dies out. `direction="lower"` is the mirror image for an Omega-statement.
     """
+    if direction not in ("theta", "upper", "lower"):
+        raise ValueError(f"direction must be 'theta', 'upper' or 'lower', not {direction!r}")
     x = np.asarray(x, dtype=float)
     m = np.asarray(measured, dtype=float)
     p = np.asarray(predicted, dtype=float)
@@ -81,8 +89,16 @@ def scaling_band(x, measured, predicted, confidence: float = 0.95, tolerance: fl
     h = (x.size + 1) // 2
     s_first, _ = _slope(lx[:h], lr[:h])
     s_last, _ = _slope(lx[-h:], lr[-h:])
-    resolves = -0.5 < ci[0] and ci[1] < 0.5
-    no_trend = ci[0] - tolerance <= 0 <= ci[1] + tolerance
-    dying = abs(s_last) <= 0.5 * abs(s_first) and abs(s_last) < tolerance
+    if direction == "theta":
+        resolves = -0.5 < ci[0] and ci[1] < 0.5
+        no_trend = ci[0] - tolerance <= 0 <= ci[1] + tolerance
+        dying = abs(s_last) <= 0.5 * abs(s_first) and abs(s_last) < tolerance
+    else:
+        sign = 1.0 if direction == "upper" else -1.0  # look at the trend that would refute the bound
+        hi = max(sign * ci[0], sign * ci[1])
+        first, last = sign * s_first, sign * s_last
+        resolves = hi < 0.5
+        no_trend = hi <= tolerance
+        dying = last < tolerance and last <= 0.5 * max(first, 0.0)
     return ScalingBand(tuple(x.tolist()), tuple(r.tolist()), (float(r.min()), float(r.max())), s, ci,
                        s_first, s_last, bool(resolves and (no_trend or dying)))
