@@ -78,6 +78,7 @@ from .interval import (
     upper_sum,
     upper_sumsq,
 )
+from numeric.validate import integer_at_least
 
 __all__ = ["Enclosure", "Decision", "lambda_min", "decide"]
 
@@ -341,11 +342,7 @@ def _check_abs_err(abs_err) -> float:
 
 
 def _check_dps(dps) -> int:
-    if isinstance(dps, bool) or not isinstance(dps, (int, np.integer)):
-        raise TypeError(f"dps must be an integer, got {type(dps).__name__}")
-    if dps < 15:
-        raise ValueError(f"dps must be >= 15, got {dps}")
-    return int(dps)
+    return integer_at_least(dps, "dps", 15)
 
 
 # ------------------------------------------------------------------------------------------------

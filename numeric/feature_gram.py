@@ -36,6 +36,7 @@ import numpy as np
 from mpmath import libmp
 
 from .interval import TINY, U, gamma, round_up, upper_fro_norm
+from numeric.validate import integer_at_least
 
 __all__ = [
     "relu_gram_expectation",
@@ -76,11 +77,7 @@ def _check_positive(x, name: str) -> float:
 
 
 def _check_r(r) -> int:
-    if isinstance(r, bool) or not isinstance(r, Integral):
-        raise TypeError(f"r must be an integer, got {type(r).__name__}")
-    if r < 1:
-        raise ValueError(f"r must be >= 1, got {r}")
-    return int(r)
+    return integer_at_least(r, "r", 1)
 
 
 def _upper_nonneg_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 from mpmath import libmp
 
 from .interval import TINY, U, gamma, round_up, upper_fro_norm
+from numeric.validate import integer_at_least
 
 __all__ = [
     "khatri_rao",
@@ -46,11 +47,7 @@ def _check_matrix(F, name: str) -> np.ndarray:
 
 
 def _check_r(r) -> int:
-    if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)):
-        raise TypeError(f"r must be an integer, got {type(r).__name__}")
-    if r < 1:
-        raise ValueError(f"r must be >= 1, got {r}")
-    return int(r)
+    return integer_at_least(r, "r", 1)
 
 
 def khatri_rao(A, B) -> np.ndarray:

@@ -33,6 +33,7 @@ import mpmath
 import numpy as np
 
 from .limiting import _check_X
+from numeric.validate import integer_at_least
 
 __all__ = [
     "MonteCarloEstimate",
@@ -101,11 +102,7 @@ def psd_sqrt(G, rtol: float = 1e-10) -> np.ndarray:
 
 
 def _check_samples(samples) -> int:
-    if isinstance(samples, bool) or not isinstance(samples, Integral):
-        raise TypeError(f"samples must be an integer, got {type(samples).__name__}")
-    if samples < 2:
-        raise ValueError(f"samples must be >= 2 (a standard error needs two), got {samples}")
-    return int(samples)
+    return integer_at_least(samples, "samples", 2, "a standard error needs two")
 
 
 def _monte_carlo(B: np.ndarray, samples: int, seed, batch) -> MonteCarloEstimate:
@@ -197,11 +194,7 @@ class QuadratureEntry:
 
 
 def _check_dps(dps) -> int:
-    if isinstance(dps, bool) or not isinstance(dps, Integral):
-        raise TypeError(f"dps must be an integer, got {type(dps).__name__}")
-    if dps < 15:
-        raise ValueError(f"dps must be >= 15, got {dps}")
-    return int(dps)
+    return integer_at_least(dps, "dps", 15)
 
 
 def _to_mpf(x, name):

@@ -47,10 +47,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from numbers import Integral
 
 import mpmath
 import numpy as np
+from numeric.validate import integer_at_least
 
 __all__ = [
     "LimitingParts",
@@ -113,21 +113,11 @@ def _check_X(X) -> np.ndarray:
 
 
 def _check_L(L) -> int:
-    if isinstance(L, bool) or not isinstance(L, Integral):
-        raise TypeError(f"L must be an integer, got {type(L).__name__}")
-    if L < 1:
-        raise ValueError(f"L must be >= 1, got {L}")
-    return int(L)
+    return integer_at_least(L, "L", 1)
 
 
 def _check_dps(dps):
-    if dps is None:
-        return None
-    if isinstance(dps, bool) or not isinstance(dps, Integral):
-        raise TypeError(f"dps must be an integer or None, got {type(dps).__name__}")
-    if dps < 15:
-        raise ValueError(f"dps must be >= 15, got {dps}")
-    return int(dps)
+    return None if dps is None else integer_at_least(dps, "dps", 15)
 
 
 # ----------------------------------------------------------------------------- layer 1

@@ -68,7 +68,7 @@ def summary_table(run) -> str:
 
 
 def render_md(run) -> str:
-    out = [f"# ntk-verify report", "",
+    out = ["# ntk-verify report", "",
            f"Profile `{run.profile.name}`, seed {run.seed}, started {run.started}, {run.seconds:.1f} s.", "",
            "```", summary_table(run), "```", ""]
     for c, rs in run.claims:
