@@ -123,7 +123,7 @@ def difference_quotient_witness(weights, z, fraction: float = 0.5) -> Difference
     if margin <= 0:
         raise ValueError("z is not an interior point of its region")
     J = jacobian_for_pattern(W, p)
-    _, S, Vt = np.linalg.svd(J)
+    _, S, Vt = np.linalg.svd(J, full_matrices=False)
     step = fraction * margin if math.isfinite(margin) else max(1.0, float(np.linalg.norm(z)))
     z2 = z + step * Vt[0]
     q = float(np.linalg.norm(_g_last(W, z2) - _g_last(W, z)) / np.linalg.norm(z2 - z))
@@ -390,7 +390,7 @@ def lipschitz_lower_estimate(weights, n_starts: int = 8, seed: int = 0, n_steps:
         cur, scale = float(_opnorms(W, z[None])[0]), 0.5
         evals += 1
         for _ in range(n_steps):
-            _, _, Vt = np.linalg.svd(backprop_jacobian(W, z))
+            _, _, Vt = np.linalg.svd(backprop_jacobian(W, z), full_matrices=False)
             v = Vt[0]
             cand = np.vstack([z + scale * rng.standard_normal((n_candidates, d)) / math.sqrt(d),
                               z + scale * v, z - scale * v])
