@@ -6,7 +6,7 @@ import datetime as _dt
 import platform
 import time
 import traceback
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -174,9 +174,12 @@ def run(claim_ids=None, *, profile: Profile, seed: int, executor: Executor | Non
     todo = [i for i, r in enumerate(results) if r is None]
     bar = progress(len(todo)) if progress and todo else None
     try:
-        done = map(_run_check_job, (jobs[i] for i in todo)) if executor is None else \
-            executor.map(_run_check_job, [jobs[i] for i in todo])
-        for i, res in zip(todo, done):
+        if executor is None:
+            done = ((i, _run_check_job(jobs[i])) for i in todo)
+        else:  # collect in completion order so the progress bar moves; results keep their place
+            futures = {executor.submit(_run_check_job, jobs[i]): i for i in todo}
+            done = ((futures[f], f.result()) for f in as_completed(futures))
+        for i, res in done:
             results[i] = res
             if cache is not None and res.error is None:
                 cache.put(keys[i], res)
