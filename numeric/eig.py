@@ -78,6 +78,7 @@ from .interval import (
     upper_sum,
     upper_sumsq,
 )
+from numeric.rational import to_fraction
 from numeric.validate import integer_at_least
 
 __all__ = ["Enclosure", "Decision", "lambda_min", "decide"]
@@ -147,16 +148,7 @@ class Decision:
 # ------------------------------------------------------------------------------------------------
 # Input normalisation
 # ------------------------------------------------------------------------------------------------
-def _to_fraction(x) -> Fraction:
-    if isinstance(x, Fraction):
-        return x
-    if is_mpf(x):
-        sign, man, exp, _ = x._mpf_
-        if man == 0 and exp != 0:
-            raise ValueError("non-finite mpf")
-        val = Fraction(man) * (Fraction(2) ** exp)
-        return -val if sign else val
-    return Fraction(x)
+_to_fraction = to_fraction
 
 
 def _mpf_round(q: Fraction, prec: int, rnd: str):

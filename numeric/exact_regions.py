@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-import mpmath
 import numpy as np
+
+from numeric.rational import to_fraction  # re-exported: part of this module's API
 
 from .regions import validate_weights
 
@@ -51,23 +52,7 @@ def dyadic_weights(weights, bits: int = 20) -> list:
     return out
 
 
-def to_fraction(x) -> Fraction:
-    """Exact Fraction of an int, float, Fraction or mpmath mpf."""
-    if isinstance(x, Fraction):
-        return x
-    if isinstance(x, mpmath.mpf):
-        sign, man, exp, _ = x._mpf_
-        if man == 0 and exp != 0:
-            raise ValueError("non-finite mpf")
-        val = Fraction(int(man)) * Fraction(2) ** int(exp)
-        return -val if sign else val
-    if isinstance(x, (int, np.integer)):
-        return Fraction(int(x))
-    if isinstance(x, (float, np.floating)):
-        if not math.isfinite(float(x)):
-            raise ValueError("non-finite number")
-        return Fraction(float(x))
-    raise TypeError(f"cannot convert {type(x).__name__} to an exact fraction")
+
 
 
 def _sign(arr: np.ndarray) -> np.ndarray:

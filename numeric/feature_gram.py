@@ -36,6 +36,7 @@ import numpy as np
 from mpmath import libmp
 
 from .interval import TINY, U, gamma, round_up, upper_fro_norm
+from numeric.rational import to_fraction
 from numeric.validate import integer_at_least
 
 __all__ = [
@@ -162,10 +163,7 @@ def parallel_rows(F) -> bool:
     return any(d[i] * d[j] == int(G[i, j]) ** 2 for i in range(N) for j in range(i + 1, N))
 
 
-def _fr(x) -> Fraction:
-    sign, man, exp, _ = x._mpf_
-    v = Fraction(man) * Fraction(2) ** exp
-    return -v if sign else v
+_fr = to_fraction
 
 
 # ------------------------------------------------------------------------ Gram errors, entrywise
