@@ -551,7 +551,8 @@ def structural_r2(F, mu) -> dict:
     r"""The r = 2 failure when N > n_k: for v with Ft^T v = 0 (dim >= N - n_k), v^T D v = v^T (S o S) v with
     S = a 1^T + 1 a^T + m 1 1^T, because K o S = m K + diag(a) K + K diag(a) vanishes on such v
     (K = Ft Ft^T).  S o S = Phi C Phi^T, Phi = [1, a, a o a], C = [[m^2, 2m, 1], [2m, 2, 0], [1, 0, 0]],
-    det C = -2 < 0: indefinite, and generically negative on that null space once N - n_k >= 3."""
+    and a^T v = 0 there (a = Ft mu is in range(Ft)), so v^T D v = m^2 s^2 + 2 s t (s = 1^T v,
+    t = (a o a)^T v): a form of determinant -1, generically negative on that null space once N - n_k >= 2."""
     Ft = F - mu[None, :]
     m = float(mu @ mu)
     a = Ft @ mu
