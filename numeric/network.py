@@ -88,13 +88,15 @@ class ReLUNetwork:
     ``n_params`` = sum_l n_{l-1} n_l. L = 1 is the linear model f_1(x) = W_1^T x.
     """
 
-    def __init__(self, weights, betas=None, init=None):
-        self.weights = self._check_weights(weights)
+    def __init__(self, weights, betas=None, init=None, *, _owned=False):
+        # _owned: `weights` are fresh float64 arrays made by `init` (finite by construction); they
+        # are frozen in place instead of being validated and copied (a copy of an 8192 x 8192
+        # layer costs as much as a third of drawing it).
+        self.weights = self._freeze(weights) if _owned else self._check_weights(weights)
         self.widths = (self.weights[0].shape[0],) + tuple(W.shape[1] for W in self.weights)
         self.L = len(self.weights)
         self.d = self.widths[0]
         self.n_params = sum(W.size for W in self.weights)
-        self._weights_T = [np.ascontiguousarray(W.T) for W in self.weights]
         self.betas = None if betas is None else tuple(float(b) for b in betas)
         self.init_name = init
 
@@ -133,8 +135,18 @@ class ReLUNetwork:
                 raise ValueError(f"betas must be finite and positive, got {betas.tolist()}")
             name = "custom"
         rng = as_generator(seed)
-        weights = [b * rng.standard_normal((full[l], full[l + 1])) for l, b in enumerate(betas)]
-        return cls(weights, betas=betas, init=name)
+        weights = []
+        for l, b in enumerate(betas):
+            W = rng.standard_normal((full[l], full[l + 1]))
+            W *= b
+            weights.append(W)
+        return cls(weights, betas=betas, init=name, _owned=True)
+
+    @staticmethod
+    def _freeze(weights) -> list:
+        for W in weights:
+            W.setflags(write=False)
+        return weights
 
     @classmethod
     def from_weights(cls, weights) -> "ReLUNetwork":
@@ -200,7 +212,7 @@ class ReLUNetwork:
         mask = F_k > 0.0
         if k == self.L - 1:
             return mask * self.weights[-1][:, 0]  # B_L W_L^T with B_L = 1 is the row W_L^T
-        T = B_next @ self._weights_T[k]  # W_{k+1}^T, stored C-contiguous: a faster GEMM
+        T = B_next @ self.weights[k].T  # BLAS reads the transpose in place (no copy of W)
         return np.multiply(T, mask, out=T)
 
     def features(self, X) -> Features:
