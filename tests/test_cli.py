@@ -125,7 +125,7 @@ def test_resume_reuses_finished_checks_and_a_changed_seed_does_not(fake_registry
     first = json.loads((out / "report.json").read_text())
     calls = []
     real = runner.run_check
-    monkeypatch.setattr(runner, "run_check", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(runner, "run_check", lambda *a, **kw: calls.append(a) or real(*a, **kw))
     assert cli.main(["run", "fake-good", "--out", str(out), "--jobs", "1", "--resume"]) == 0
     assert calls == []
     again = json.loads((out / "report.json").read_text())

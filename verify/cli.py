@@ -95,7 +95,7 @@ def _parse_run(args):
 def _progress(total):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="check", file=sys.stderr, delay=1.0, leave=False,
+    return tqdm(total=total, unit="trial", file=sys.stderr, delay=1.0, leave=False,
                 dynamic_ncols=True)
 
 

@@ -11,6 +11,8 @@ function that, given a profile, yields the checks that exercise the statement:
 A check is a module-level function `fn(ctx, **params) -> Outcome`; `params` are the
 statement's parameters under the paper's own symbol names and go into the report as they are.
 Options that are not parameters of the statement are bound with `functools.partial`.
+A check that runs Monte Carlo trials or a sweep declares how many with `@counts_trials` and calls
+``ctx.tick()`` after each, so that the progress display counts trials.
 """
 from __future__ import annotations
 
@@ -23,9 +25,14 @@ KINDS = ("identity", "inequality", "high-probability", "scaling", "figure")
 
 @dataclass(frozen=True)
 class Check:
+    """One check: ``fn(ctx, **params)``. ``trials`` is how many Monte Carlo trials (or sweep
+    points) it runs, the unit of the progress display (see `counts_trials`); a check reports
+    each finished one with ``ctx.tick()``. A check that declares nothing is one trial."""
+
     name: str
     fn: Callable
     params: dict = field(default_factory=dict)
+    trials: int = 1
 
     def run(self, ctx):
         return self.fn(ctx, **self.params)
@@ -33,7 +40,22 @@ class Check:
 
 def check(name: str, fn: Callable, /, **params) -> Check:
     """A check named `name` that runs `fn(ctx, **params)`."""
-    return Check(name, fn, params)
+    count = getattr(getattr(fn, "func", fn), "count_trials", None)  # functools.partial: its func
+    trials = 1 if count is None else count(**{**getattr(fn, "keywords", {}), **params})
+    if isinstance(trials, bool) or int(trials) != trials or trials < 1:
+        raise ValueError(f"check {name!r}: trials must be a positive integer, got {trials!r}")
+    return Check(name, fn, params, int(trials))
+
+
+def counts_trials(count: Callable[..., int]):
+    """Declare that the decorated check function runs ``count(**params)`` trials, e.g.
+    ``@counts_trials(lambda n, T, **_: len(n) * T)`` for T trials at every width in n."""
+
+    def mark(fn):
+        fn.count_trials = count
+        return fn
+
+    return mark
 
 
 @dataclass(frozen=True)

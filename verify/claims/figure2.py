@@ -56,7 +56,7 @@ from numeric.network import ReLUNetwork
 from verify.figures import new_figure, render
 from verify.judge import scaling
 from verify.outcome import Outcome, worst_status
-from verify.registry import check, claim
+from verify.registry import check, claim, counts_trials
 from verify.stats import scaling_band
 
 U = 2.0 ** -53  # unit roundoff of binary64
@@ -293,7 +293,8 @@ def _check_T(T):
         raise ValueError(f"T (trials per point) must be an integer >= 2, got {T!r}")
 
 
-def _left_panel(rng, L: int, curves, d_grid, T: int, init: str, normalization: str) -> list[Curve]:
+def _left_panel(rng, L: int, curves, d_grid, T: int, init: str, normalization: str,
+                tick=lambda: None) -> list[Curve]:
     """Left panel: for each (N, [n_1..n_{L-1}]) curve and each d, T trials of lambda_min(c Kbar) and
     of lambda_min(K^(L)) on the same data (c from `normalization`)."""
     _check_T(T)
@@ -318,10 +319,11 @@ def _left_panel(rng, L: int, curves, d_grid, T: int, init: str, normalization: s
                     cur.lam[j, t], cur.margin[j, t] = p.lam, p.margin
                     cur.lim[j, t], cur.lim_margin[j, t] = q.lam, q.margin
                     cur.certified += p.certified
+                tick()
     return out
 
 
-def _right_panel(rng, L: int, curves, N_grid, T: int, init: str) -> list[Curve]:
+def _right_panel(rng, L: int, curves, N_grid, T: int, init: str, tick=lambda: None) -> list[Curve]:
     """Right panel: for each (d, [n_1..n_{L-1}]) curve (entries may be multiples of N) and each N,
     T trials of lambda_min(Kbar)."""
     _check_T(T)
@@ -342,6 +344,7 @@ def _right_panel(rng, L: int, curves, N_grid, T: int, init: str) -> list[Curve]:
                     p = _lambda_ntk(X, Z, N, d, w, init, 1.0)
                     cur.lam[i, t], cur.margin[i, t] = p.lam, p.margin
                     cur.certified += p.certified
+                tick()
     return out
 
 
@@ -480,10 +483,11 @@ def _with_figure(out: Outcome, figure) -> Outcome:
 
 
 # ------------------------------------------------------------------------------------- checks
+@counts_trials(lambda d, T, **_: len(d) * T)
 def left_curve(ctx, L, N, n, d, init, T, normalization="paper", predicted_power=1.0) -> Outcome:
     """One left-panel curve: lambda_min((prod_l 2/n_l) Kbar^(L)) against d for fixed (N, n), with the
     limiting lambda_min(K^(L)) on the same data; judged Theta(d^predicted_power) (Theorem 3.2: 1)."""
-    (cur,) = _left_panel(ctx.rng, L, [(N, n)], d, T, init, normalization)
+    (cur,) = _left_panel(ctx.rng, L, [(N, n)], d, T, init, normalization, ctx.tick)
     name = _slug("figure-2-left", f"N{N}", "n", *n, normalization, f"p{predicted_power:g}")
     return _judge_curve(cur, panel="left", predicted_power=predicted_power, name=name,
                         normalization=normalization, **_limit_band(cur))
@@ -496,11 +500,12 @@ def _limit_band(cur: Curve) -> dict:
             "limit_settles": band.settles}
 
 
+@counts_trials(lambda N, T, **_: len(N) * T)
 def right_curve(ctx, L, d, n, N, init, T, predicted_power=1.0, curve_figure=False) -> Outcome:
     """One right-panel curve: lambda_min(Kbar^(L)) against N, hidden widths n (entries "cN" scale with
     N: the wide layer), data dimension d (or "N"); judged Theta(N^predicted_power) (Theorem 4.1: 1).
     With `curve_figure` the curve itself (mean +- std against N) is drawn too."""
-    (cur,) = _right_panel(ctx.rng, L, [(d, n)], N, T, init)
+    (cur,) = _right_panel(ctx.rng, L, [(d, n)], N, T, init, ctx.tick)
     name = _slug("figure-2-right", f"L{L}", f"d{d}", "n", *n, init, f"p{predicted_power:g}")
     out = _judge_curve(cur, panel="right", predicted_power=predicted_power, name=name + "-ratio",
                        wide_layer=[k + 1 for k, v in enumerate(n) if isinstance(v, str)])
@@ -511,12 +516,13 @@ def right_curve(ctx, L, d, n, N, init, T, predicted_power=1.0, curve_figure=Fals
     return _with_figure(out, _curve_figure(name, cur, "right", caption))
 
 
+@counts_trials(lambda d, N, T, **_: (len(d) + len(N)) * T)
 def both_panels(ctx, L, T, left, d, right, N, normalization="paper", predicted_power=1.0) -> Outcome:
     """The combined Figure 2: both panels drawn from one set of draws. Status: the worst of the
     per-curve scaling judgements (each curve as in `left_curve` / `right_curve`)."""
     rng_left, rng_right = ctx.rng.spawn(2)
-    lc = _left_panel(rng_left, L, [(c["N"], c["n"]) for c in left], d, T, "standard", normalization)
-    rc = _right_panel(rng_right, L, [(c["d"], c["n"]) for c in right], N, T, "he")
+    lc = _left_panel(rng_left, L, [(c["N"], c["n"]) for c in left], d, T, "standard", normalization, ctx.tick)
+    rc = _right_panel(rng_right, L, [(c["d"], c["n"]) for c in right], N, T, "he", ctx.tick)
     # The per-curve checks render the ratio figures; here only the rule of judge.scaling is applied.
     bands = [scaling_band(c.x, c.mean(), np.asarray(c.x, float) ** predicted_power) for c in lc + rc]
     fig, (axl, axr) = new_figure(ncols=2, width=5.2, height=4.0)
@@ -579,6 +585,7 @@ def gap_trend(n, gaps, confidence: float = 0.95, resamples: int = 2000) -> dict:
             "gap_slope_ci_method": f"bootstrap over trials, {resamples} resamples"}
 
 
+@counts_trials(lambda T, **_: T)
 def limit_gap(ctx, L, N, d, n, init, T, normalization="paper") -> Outcome:
     """(4) behind the left panel: with n_1 = ... = n_{L-1} = n growing, the plotted
     lambda_min((prod 2/n_l) Kbar) approaches lambda_min(K^(L)) of the same data. Per trial the
@@ -601,6 +608,7 @@ def limit_gap(ctx, L, N, d, n, init, T, normalization="paper") -> Outcome:
                 p = _lambda_ntk(X, Z, N, d, widths, init, _scale(widths, normalization))
                 lam[j, t], margins[j, t] = p.lam, p.margin
                 certified += p.certified
+            ctx.tick()
     rel = np.abs(lam - lim) / lim
     mean, std = rel.mean(axis=1), rel.std(axis=1, ddof=1)
     trend = gap_trend(n, rel)

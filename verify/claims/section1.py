@@ -18,7 +18,7 @@ from numeric.network import ReLUNetwork
 from verify.figures import new_figure, render
 from verify.judge import eigen_inequality
 from verify.outcome import Outcome
-from verify.registry import check, claim
+from verify.registry import check, claim, counts_trials
 
 
 def _seeds(ctx, k: int) -> list[int]:
@@ -82,6 +82,7 @@ def normalized_ntk(net: ReLUNetwork, X, skip_layer: int | None = None) -> np.nda
     return factor * net.ntk(X)
 
 
+@counts_trials(lambda n, T, **_: len(n) * T)
 def convergence(ctx, L, N, d, dist, n, T, init="standard", width_ratios=None, skip_layer=None) -> Outcome:
     """Eq. (4) on a geometric grid of widths n (hidden widths n_l = width_ratios[l-1] * n, all equal
     to n by default), W ~ N(0, 1): the
@@ -103,6 +104,7 @@ def convergence(ctx, L, N, d, dist, n, T, init="standard", width_ratios=None, sk
         for t in range(T):
             net = ReLUNetwork.init([d] + [int(q) * width for q in ratios], init=init, seed=seeds[1 + a * T + t])
             errors[a, t] = np.linalg.norm(normalized_ntk(net, X, skip_layer) - K) / norm_K
+            ctx.tick()
     mean = errors.mean(axis=1)
     fit = loglog_slope(n, mean)
     lo, hi = fit["slope_ci"]

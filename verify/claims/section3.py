@@ -19,7 +19,7 @@ from numeric.limiting import LimitingParts, limiting_ntk
 from verify import outcome as oc
 from verify.judge import eigen_inequality, exact_zero, scaling
 from verify.outcome import Outcome
-from verify.registry import check, claim
+from verify.registry import check, claim, counts_trials
 from verify.stats import scaling_band
 
 
@@ -481,7 +481,7 @@ def _bound_evidence(N, ds) -> dict:
     return out
 
 
-def _lambda_min_means(seeds, Ls, N, ds, dists, T, mean=0.0) -> np.ndarray:
+def _lambda_min_means(seeds, Ls, N, ds, dists, T, mean=0.0, tick=lambda: None) -> np.ndarray:
     """Mean over T samples of lambda_min(K^(L)) (float64), shape (len(dists), len(Ls), len(ds));
     one draw of X serves every L (the recursion to max(Ls) holds every K^(L))."""
     out = np.zeros((len(dists), len(Ls), len(ds)))
@@ -493,9 +493,11 @@ def _lambda_min_means(seeds, Ls, N, ds, dists, T, mean=0.0) -> np.ndarray:
                 P = limiting_ntk(X, max(Ls), return_parts=True)
                 for b, L in enumerate(Ls):
                     out[a, b, c] += np.linalg.eigvalsh(P.K[L - 1])[0] / T
+                tick()
     return out
 
 
+@counts_trials(lambda d, dists, T, **_: len(dists) * len(d) * T)
 def d_scaling(ctx, L, N, d, dists, T, predicted_power=1.0) -> Outcome:
     """(c) lambda_min(K^(L)) = Theta(d): the ratio lambda_min / d over the geometric grid `d`
     (mean over T samples, pooled over `dists`) must settle in a band [c, C] (verify.judge.scaling);
@@ -503,7 +505,7 @@ def d_scaling(ctx, L, N, d, dists, T, predicted_power=1.0) -> Outcome:
     reported (the O(d) side carries a factor L).  `predicted_power` p compares with d^p instead
     (p != 1 is a deliberately wrong rate)."""
     seeds = _seeds(ctx, len(dists) * len(d) * T)
-    means = _lambda_min_means(seeds, [L], N, d, dists, T)[:, 0, :]
+    means = _lambda_min_means(seeds, [L], N, d, dists, T, tick=ctx.tick)[:, 0, :]
     pooled = means.mean(axis=0)
     predicted = np.asarray(d, dtype=float) ** predicted_power
     bands = {dist: scaling_band(d, means[a], predicted) for a, dist in enumerate(dists)}
@@ -529,13 +531,14 @@ def d_scaling(ctx, L, N, d, dists, T, predicted_power=1.0) -> Outcome:
     return Outcome(status, out.method, ev, out.figures)
 
 
+@counts_trials(lambda d, dists, T, **_: len(dists) * len(d) * T)
 def depth_scaling(ctx, L, N, d, dists, T, depth_power=1.0, tolerance=0.1) -> Outcome:
     """(c) The upper side L O(d): the ratio lambda_min(K^(L)) / (L d) must not grow with L.  For each
     d of the grid, the log-log slope of the ratio against L has a confidence interval whose upper
     end must stay below `tolerance` (then the ratio is bounded by its value at the smallest L).
     `depth_power` q compares with L^q d (q = 0 drops the factor L: a deliberately wrong bound)."""
     seeds = _seeds(ctx, len(dists) * len(d) * T)
-    means = _lambda_min_means(seeds, L, N, d, dists, T).mean(axis=0)  # (len(L), len(d))
+    means = _lambda_min_means(seeds, L, N, d, dists, T, tick=ctx.tick).mean(axis=0)  # (len(L), len(d))
     Ls = np.asarray(L, dtype=float)
     rows, bounded = [], True
     for c, dd in enumerate(d):
@@ -548,13 +551,14 @@ def depth_scaling(ctx, L, N, d, dists, T, depth_power=1.0, tolerance=0.1) -> Out
     return Outcome("consistent" if bounded else "inconclusive", "monte-carlo", ev)
 
 
+@counts_trials(lambda d, dists, T, **_: len(dists) * len(d) * T)
 def uncentered(ctx, L, N, d, dists, T, mean) -> Outcome:
     """(d) Data with mean m 1 (||m 1|| = m sqrt(d)) violates the zero-mean hypothesis of Theorem 3.2
     (Assumptions 2.1-2.2 still hold, with E||x||^2 = (1 + m^2) d): lambda_min(K^(L)) / d over the
     grid is reported as `not-applicable`, with whether it decays.  With mean = 0 the hypothesis
     holds and the check judges the band like (c) (consistent / inconclusive)."""
     seeds = _seeds(ctx, len(dists) * len(d) * T)
-    pooled = _lambda_min_means(seeds, [L], N, d, dists, T, mean=mean)[:, 0, :].mean(axis=0)
+    pooled = _lambda_min_means(seeds, [L], N, d, dists, T, mean=mean, tick=ctx.tick)[:, 0, :].mean(axis=0)
     band = scaling_band(d, pooled, d)
     decays = band.slope_ci[1] < 0 and band.slope_last < -0.1
     ev = dict(band.evidence(), mean=mean, mean_norm_over_sqrt_d=mean, decays=bool(decays))

@@ -30,7 +30,7 @@ from numeric.memorize import fit_labels
 from numeric.ntk_error import frobenius_upper, jjt_with_error, ntk_with_error
 from verify.judge import eigen_inequality, exact_zero
 from verify.outcome import Outcome, worst_status
-from verify.registry import check, claim
+from verify.registry import check, claim, counts_trials
 
 # --------------------------------------------------------------------------------------------
 # Shared helpers
@@ -439,6 +439,7 @@ def _width_profile(m, shape):
     return [int(m * s) for s in shape]
 
 
+@counts_trials(lambda m, T, **_: len(m) * T)
 def feature_norms(ctx, L, d, m, shape, init, T, width_power=1.0, target=None) -> Outcome:
     r"""(26) for k = 1..L-1 over a width grid (hidden widths n_l = m * shape[l]), T independent
     trials per width (fresh weights and a fresh x each).
@@ -471,6 +472,7 @@ def feature_norms(ctx, L, d, m, shape, init, T, width_power=1.0, target=None) ->
                 scale = float(np.prod([widths[l] * net.betas[l] ** 2 for l in range(k)]))
                 norms[k].append(fk)
                 rk[k].append(2 ** k * fk / (scale * xx))
+            ctx.tick()
         for k in ks:
             p = d * float(np.prod([widths[l] ** width_power * net.betas[l] ** 2 for l in range(k)]))
             meas[k].append(float(np.mean(norms[k])))
@@ -520,6 +522,7 @@ def lemma_4_3(profile):
                     L=L, d=16, m=grid, shape=shape, init=init, T=T)
 
 
+@counts_trials(lambda m, T, **_: len(m) * T)
 def backward_rows(ctx, L, d, m, shape, init, T, width_power=1.0, target=None) -> Outcome:
     r"""Lemma 4.3 for every k in [L-2] over a width grid (n_l = m * shape[l]), T independent trials
     (fresh weights and x each); (B_{k+1})_{1:} is the back-propagation row of net.features.
@@ -548,6 +551,7 @@ def backward_rows(ctx, L, d, m, shape, init, T, width_power=1.0, target=None) ->
             feats = net.features(x)
             for k in ks:
                 vals[k].append(float(np.sum(feats.B[k][0] ** 2)))  # B[k] is B_{k+1}
+            ctx.tick()
         b = net.betas  # beta_1, ..., beta_L
         for k in ks:
             exact_scale = b[L - 1] ** 2 * widths[k] * float(np.prod([widths[l - 1] * b[l - 1] ** 2
@@ -728,6 +732,7 @@ def _typical(lams, statistic: str) -> float:
     raise ValueError(f"statistic must be 'iqm-log' or 'median', got {statistic!r}")
 
 
+@counts_trials(lambda N, T, **_: len(N) * T)
 def tightness(ctx, L, k, N, init, T, delta, before, after, extra_power=0.0, statistic="iqm-log") -> Outcome:
     r"""lambda_min(Kbar) over a geometric grid of N with one wide layer at position k (see
     ``_widths_41``): the typical value over T trials (``_typical``: by default exp of the
@@ -748,6 +753,7 @@ def tightness(ctx, L, k, N, init, T, delta, before, after, extra_power=0.0, stat
             net = _network(widths[0], widths[1:], init, rng)
             lams.append(float(np.linalg.eigvalsh(net.ntk(X))[0]))
             lxx.append(max(float(np.linalg.eigvalsh(X @ X.T)[0]), 0.0))
+            ctx.tick()
         lo_b, up_b, t_b = _bounds_41(widths, net.betas, xi, float(np.mean(lxx)))
         f = float(NN) ** extra_power
         med.append(_typical(lams, statistic))
@@ -811,6 +817,7 @@ def rank_collapse(ctx, L, N, d, n, init) -> Outcome:
     return Outcome("inconclusive", "float", {**ev, "reason": "P >= N: the rank argument does not apply"})
 
 
+@counts_trials(lambda N, T, **_: len(N) * T)
 def no_wide_layer(ctx, L, N, d, n, init, T, delta) -> Outcome:
     """Contrast: fixed widths (d and n_1, ..., n_{L-1} all << N) over a grid of N, so xi_k = 0 for
     every k and (20) reduces to lambda_min(XX^T) Omega(...), which is 0 once N > d: the theorem
@@ -827,6 +834,7 @@ def no_wide_layer(ctx, L, N, d, n, init, T, delta) -> Outcome:
             X = sample("gaussian", NN, d, seed=rng)
             net = _network(d, n, init, rng)
             lams.append(float(np.linalg.eigvalsh(net.ntk(X))[0]))
+            ctx.tick()
         t_b = _bounds_41(widths, net.betas, xi, 0.0)[2]
         med.append(float(np.median(lams)))
         per_N.append(dict(N=NN, xi=xi, n_params=net.n_params, rank_forces_zero=net.n_params < NN,

@@ -36,7 +36,7 @@ from numeric.interval import Interval, lower_dot_nonneg, round_down, round_up, u
 from numeric.khatri_rao import khatri_rao_gram, khatri_rao_gram_with_error
 from verify.judge import eigen_inequality, frequency, scaling
 from verify.outcome import Outcome
-from verify.registry import check, claim
+from verify.registry import check, claim, counts_trials
 
 _DPS = 50
 
@@ -178,6 +178,7 @@ def _relu_layer(rng, F_prev, beta, n):
     return np.maximum(S @ (beta * rng.standard_normal((N, n))), 0.0)
 
 
+@counts_trials(lambda N, T, **_: len(N) * T)
 def feature_scaling(ctx, k, r, N, d_factor, delta, T, init, exponent: float = 1.0) -> Outcome:
     """sigma_min(F_k)^2 = lambda_min(F_k F_k^T) (median of T draws) over N growing with d = d_factor N and
     n_k = N log N log(N/delta) (so (27) holds with constant 1), n_l = 4N for l < k, against
@@ -194,6 +195,7 @@ def feature_scaling(ctx, k, r, N, d_factor, delta, T, init, exponent: float = 1.
         for _ in range(T):
             F, widths = _wide_features(rng, k, NN, d, delta, init)
             vals.append(float(np.linalg.eigvalsh(F @ F.T)[0]))
+            ctx.tick()
         measured.append(float(np.median(vals)))
         predicted.append(_scale(widths, init) ** exponent)
         conds.append(conditions_27_28(NN, widths, k, delta))
@@ -285,6 +287,7 @@ def _event(F_prev, beta_k, n_k, lam: Interval, const: float, rng):
     return decide(G, ">=", lam * (const * n_k), abs_err=err)
 
 
+@counts_trials(lambda multiples, T, **_: len(multiples) * T)
 def event_frequency(ctx, k, N, d, n, init, T, delta, multiples, const: float = 0.25) -> Outcome:
     """Frequency over T draws of W_k of sigma_min(F_k)^2 >= n_k lambda / 4 for n_k = m N, m in `multiples`,
     F_{k-1} fixed; every event decided by certified enclosures (undecided ones are counted apart and
@@ -301,7 +304,10 @@ def event_frequency(ctx, k, N, d, n, init, T, delta, multiples, const: float = 0
     rows = []
     for m in multiples:
         n_k = m * N
-        res = [_event(F_prev, beta_k, n_k, lam, const, rng).result for _ in range(T)]
+        res = []
+        for _ in range(T):
+            res.append(_event(F_prev, beta_k, n_k, lam, const, rng).result)
+            ctx.tick()
         rows.append({"n_k": n_k, "successes": sum(x is True for x in res), "failures": sum(x is False for x in res),
                      "undecided": sum(x is None for x in res)})
     ok = [row["successes"] >= (1 - delta) * T for row in rows]
@@ -567,6 +573,7 @@ def structural_r2(F, mu) -> dict:
     return out
 
 
+@counts_trials(lambda T, **_: T)
 def centering_frequency(ctx, k, r, N, d, n, init, T, samples, reverse: bool = False) -> Outcome:
     """(30) over T independent draws of data and weights, each decided by a certified lambda_min of
     (F F^T)^{o r} - (Ft Ft^T)^{o r} (rigorous abs_err; at k >= 2 the Monte Carlo mean enters as a box
@@ -581,6 +588,7 @@ def centering_frequency(ctx, k, r, N, d, n, init, T, samples, reverse: bool = Fa
     for t in range(T):
         dec, F, mu, mc = _centering_trial(rng, k, r, N, d, n, init, samples, reverse=reverse)
         results.append(dec.result)
+        ctx.tick()
         if mc is not None:
             mc_used.append(mc["samples"])
         if dec.result is False and witness is None:
@@ -665,6 +673,7 @@ def _centered_features(rng, k, N, widths, init, samples):
     return F, mu
 
 
+@counts_trials(lambda d, T, **_: len(d) * T)
 def centered_scaling(ctx, k, r, N, n, d, T, init, samples, power_offset: int = 0) -> Outcome:
     """lambda_min((Ft_k Ft_k^T)^{o r}) for every r in `r` on the same draws, over a geometric grid of d
     (widths n_l = n), median of T draws, against (d prod n_l beta_l^2)^r: one ratio band per r
@@ -685,6 +694,7 @@ def centered_scaling(ctx, k, r, N, n, d, T, init, samples, power_offset: int = 0
             for rr in r:
                 B, _ = centered_gram_power(F, mu, 0.0, rr)
                 vals[rr].append(float(np.linalg.eigvalsh(B)[0]))
+            ctx.tick()
         for rr in r:
             measured[rr].append(float(np.median(vals[rr])))
             predicted[rr].append(_scale(widths, init) ** (rr + power_offset))

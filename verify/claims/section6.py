@@ -41,7 +41,7 @@ from matplotlib.ticker import NullFormatter
 from verify.figures import new_figure, render
 from verify.judge import scaling
 from verify.outcome import Outcome
-from verify.registry import check, claim
+from verify.registry import check, claim, counts_trials
 from verify.stats import scaling_band
 
 BITS = 20  # weights are rounded to multiples of 2^-20, so every computation below is exact in integers
@@ -491,6 +491,7 @@ GRIDS = {
 }
 
 
+@counts_trials(lambda n, T, **_: len(n) * T)
 def lipschitz_scaling(ctx, grid, k, n, x, init, T, predicted="36", both_figure=False) -> Outcome:
     """The median over T draws of the certified lower estimate of ||g_k||_Lip^2 (the max is in the evidence)
     against (36) (band + settling), with the naive bound prod ||W_l||_op^2 / (36) alongside. The widths
@@ -521,6 +522,7 @@ def lipschitz_scaling(ctx, grid, k, n, x, init, T, predicted="36", both_figure=F
                 violations.append({"widths": widths, "lower_sq": lo2, "naive": nv, "same_region": same})
             lows.append(lo2)
             naives.append(nv)
+            ctx.tick()
         lower.append(float(np.median(lows)))
         lower_max.append(max(lows))
         naive.append(float(np.median(naives)))
