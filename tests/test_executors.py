@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-from verify import cli, runner
+from verify import cli, registry, runner
+from verify.outcome import Outcome
 from verify.profiles import Profile
+from verify.registry import Claim, check, counts_trials
 
 
 def _numbers(run):
@@ -52,3 +54,85 @@ def test_ctrl_c_keeps_the_previous_report_and_exits_non_zero(tmp_path):
     assert b"Traceback" not in err and b"interrupted" in err
     assert (out / "report.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
+# ------------------------------------------------------------------ progress in trials
+
+class _Bar:
+    """A stand-in for the tqdm bar: records the total and every update."""
+
+    def __init__(self, total):
+        self.total, self.updates, self.closed = total, [], False
+
+    def update(self, k):
+        self.updates.append(k)
+
+    def close(self):
+        self.closed = True
+
+
+@counts_trials(lambda T, **_: T)
+def _ticking(ctx, T, ticks):
+    for _ in range(ticks):
+        ctx.tick()
+    return Outcome("verified", "exact", {"T": T})
+
+
+def _plain(ctx):
+    return Outcome("verified", "exact", {})
+
+
+@pytest.fixture
+def trial_registry(monkeypatch):
+    def build(profile):
+        yield check("T=5 ticks all", _ticking, T=5, ticks=5)
+        yield check("T=4 ticks too many", _ticking, T=4, ticks=9)
+        yield check("T=3 never ticks", _ticking, T=3, ticks=0)
+        yield check("one trial", _plain)
+
+    monkeypatch.setattr(registry, "_REGISTRY", {"fake": Claim("fake", "t", "s", "identity", build, __name__)})
+    monkeypatch.setattr(registry, "_loaded", True)
+
+
+def test_the_progress_bar_counts_declared_trials_live_in_process(trial_registry):
+    bars = []
+    runner.run(["fake"], profile=Profile("quick"), seed=0, progress=lambda n: bars.append(_Bar(n)) or bars[-1],
+               findings={})
+    (bar,) = bars
+    assert bar.total == 5 + 4 + 3 + 1 and sum(bar.updates) == bar.total and bar.closed
+    # ticks arrive one by one; extra ticks are capped at the declared trials; a silent check is
+    # credited in one step when it ends
+    assert bar.updates == [1] * 5 + [1] * 4 + [3] + [1]
+
+
+def test_declared_trials_follow_counts_trials_and_partial():
+    import functools
+
+    assert check("a", _ticking, T=7, ticks=0).trials == 7
+    assert check("b", functools.partial(_ticking, T=6), ticks=0).trials == 6
+    assert check("c", _plain).trials == 1
+    with pytest.raises(ValueError, match="trials"):
+        check("d", _ticking, T=0, ticks=0)  # negative control: an empty sweep is refused
+
+
+def test_a_local_pool_reports_trials_of_real_checks():
+    bars = []
+    executor = runner.make_executor(2)
+    try:
+        res = runner.run(["eq-26"], profile=Profile("quick"), seed=0, executor=executor,
+                         progress=lambda n: bars.append(_Bar(n)) or bars[-1])
+    finally:
+        executor.shutdown()
+    (bar,) = bars
+    declared = [chk.trials for chk in registry.get("eq-26").checks(Profile("quick"))]
+    assert bar.total == sum(declared) > len(declared) and sum(bar.updates) == bar.total
+    assert len(bar.updates) > len(declared)  # live ticks from the workers, not only one per check
+    assert res.all_expected
+
+
+def test_cli_runs_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        code = cli.main(["run", "eq-10", "--out", str(tmp_path / "r"), "--scheduler", cluster.scheduler_address])
+    assert code == 0
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["all_expected"]
