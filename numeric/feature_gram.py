@@ -305,20 +305,26 @@ def monte_carlo_mean(weights, k: int, samples: int, rng, batch: int = 8192) -> d
 
     Returns a dict: ``mu`` (the average of ``samples`` i.i.d. draws) and ``se`` (the per-coordinate
     standard error ``std / sqrt(samples)``): a statistical error, not a rigorous one (the float
-    rounding of the average, relative ~1e-13, is negligible next to it)."""
+    rounding of the average, relative ~1e-13, is negligible next to it). When d > n_1 the first
+    pre-activation x W_1 is drawn as z R (W_1 = QR, z ~ N(0, I_{n_1})), which has the same law."""
     if isinstance(samples, bool) or not isinstance(samples, Integral) or samples < 2:
         raise ValueError(f"samples must be an integer >= 2, got {samples!r}")
     weights = [_check_matrix(W, "W") for W in weights]
     if isinstance(k, bool) or not isinstance(k, Integral) or not 1 <= k <= len(weights):
         raise ValueError(f"k must be an integer in [1, {len(weights)}], got {k!r}")
-    d = weights[0].shape[0]
+    maps = list(weights[:k])
+    if maps[0].shape[0] > maps[0].shape[1]:
+        # x W_1 with x ~ N(0, I_d) has the law of z R, z ~ N(0, I_{n_1}), where W_1 = QR (Q^T x is
+        # standard Gaussian in R^{n_1}): n_1 draws per sample instead of d, and an n_1 x n_1 product.
+        maps[0] = np.linalg.qr(maps[0], mode="r")
+    d = maps[0].shape[0]
     nk = weights[k - 1].shape[1]
     total, total2 = np.zeros(nk), np.zeros(nk)
     done = 0
     while done < samples:
         m = min(batch, samples - done)
         F = rng.standard_normal((m, d))
-        for W in weights[:k]:
+        for W in maps:
             F = F @ W
             np.maximum(F, 0.0, out=F)
         total += F.sum(axis=0)

@@ -72,6 +72,18 @@ def test_first_layer_population_mean_against_monte_carlo():
     assert np.all(np.abs(mc["mu"] - mu) < 5 * mc["se"])
 
 
+def test_monte_carlo_mean_with_d_above_n1_has_the_same_law():
+    # d > n_1: the first pre-activation is drawn as z R (W_1 = QR); its mean and spread must be those
+    # of x W_1, x ~ N(0, I_d) (exact population mean of Lemma 5.4 at k = 1)
+    rng = np.random.default_rng(5)
+    W = rng.standard_normal((64, 5)) * np.linspace(0.2, 3.0, 64)[:, None]
+    mu, _ = gaussian_first_layer_mean(W)
+    mc = monte_carlo_mean([W], 1, 100000, rng)
+    assert np.all(np.abs(mc["mu"] - mu) < 5 * mc["se"])
+    sd = np.sqrt((W * W).sum(axis=0))  # E[relu(g)^2] = sd^2 / 2 for g ~ N(0, sd^2)
+    assert np.allclose(mc["se"] * np.sqrt(100000), np.sqrt(sd ** 2 / 2 - mu ** 2), rtol=0.02)
+
+
 def test_centered_difference_r1_is_the_rank_two_identity():
     rng = np.random.default_rng(3)
     F = np.abs(rng.standard_normal((6, 4)))
