@@ -105,3 +105,19 @@ def test_upper_direction_accepts_a_falling_ratio_and_rejects_a_growing_one():
     assert not stats.scaling_band(x, x**1.5, x, direction="upper").settles  # negative control
     assert stats.scaling_band(x, x**1.5, x, direction="lower").settles
     assert not stats.scaling_band(x, x / np.log(x) ** 3, x, direction="lower").settles
+
+
+def test_frequency_judge_reaches_the_promised_rate_or_says_inconclusive():
+    from verify.judge import frequency
+
+    assert frequency(99, 100, min_rate=0.95).status == "consistent"
+    assert frequency(80, 100, min_rate=0.95).status == "inconclusive"  # negative control
+    assert frequency(0, 20, min_rate=0.5).status == "inconclusive"
+
+
+def test_frequency_judge_does_not_accept_a_vacuous_promise():  # negative control
+    from verify.judge import frequency
+
+    for rate in (0.0, -3.0):
+        out = frequency(0, 20, min_rate=rate)
+        assert out.status == "inconclusive" and "vacuous" in out.evidence["reason"]

@@ -58,10 +58,15 @@ def frequency(successes: int, trials: int, *, min_rate: float, confidence: float
     `consistent` when the Clopper-Pearson interval reaches `min_rate` (the probability the statement
     promises at these sizes, or the rate one expects when its bound is vacuous), otherwise
     `inconclusive`: a failing trial of a high-probability event is not a counterexample (NOTES.md).
-    Certain, structural failures are the claim's business to report as counterexamples."""
+    Certain, structural failures are the claim's business to report as counterexamples.
+    A promise of probability <= 0 (a vacuous bound) is met by any frequency, so it tests nothing:
+    `inconclusive`."""
     from verify.stats import frequency_evidence
 
     ev = {**evidence, **frequency_evidence(successes, trials, confidence), "min_rate": min_rate}
+    if min_rate <= 0:
+        ev["reason"] = "the promised probability is <= 0 at these sizes (a vacuous bound): no frequency can test it"
+        return Outcome("inconclusive", "monte-carlo", ev)
     status = "consistent" if ev["cp_hi"] >= min_rate else "inconclusive"
     return Outcome(status, "monte-carlo", ev)
 
