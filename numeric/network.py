@@ -89,8 +89,8 @@ class ReLUNetwork:
     """
 
     def __init__(self, weights, betas=None, init=None, *, _owned=False):
-        # _owned: `weights` are fresh float64 arrays made by `init` (finite by construction); they
-        # are frozen in place instead of being validated and copied (a copy of an 8192 x 8192
+        # _owned: `weights` are fresh float64 arrays made by `init`; they are checked for overflow
+        # and frozen in place instead of being validated and copied (a copy of an 8192 x 8192
         # layer costs as much as a third of drawing it).
         self.weights = self._freeze(weights) if _owned else self._check_weights(weights)
         self.widths = (self.weights[0].shape[0],) + tuple(W.shape[1] for W in self.weights)
@@ -138,13 +138,16 @@ class ReLUNetwork:
         weights = []
         for l, b in enumerate(betas):
             W = rng.standard_normal((full[l], full[l + 1]))
-            W *= b
+            with np.errstate(over="ignore"):  # an overflow is refused by _freeze, with its layer
+                W *= b
             weights.append(W)
         return cls(weights, betas=betas, init=name, _owned=True)
 
     @staticmethod
     def _freeze(weights) -> list:
-        for W in weights:
+        for l, W in enumerate(weights, start=1):
+            if not np.all(np.isfinite(W)):  # a huge custom beta overflows
+                raise ValueError(f"W_{l} contains infinite entries (beta_{l} too large)")
             W.setflags(write=False)
         return weights
 

@@ -316,3 +316,8 @@ def test_bad_inputs_raise_clear_errors():
         ReLUNetwork.from_weights([np.ones(3), np.ones(3)])
     net1d = ReLUNetwork.from_weights([np.ones((3, 4)), np.ones(4)])
     assert net1d.weights[-1].shape == (4, 1)
+
+
+def test_init_refuses_betas_that_overflow_the_weights():  # negative control for the in-place scaling
+    with pytest.raises(ValueError, match="W_1 contains infinite entries"):
+        ReLUNetwork.init([50, 40], init=[1e308, 1.0], seed=0)

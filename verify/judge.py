@@ -56,7 +56,7 @@ def frequency(successes: int, trials: int, *, min_rate: float, confidence: float
     """A high-probability event observed in `successes` of `trials` independent trials.
 
     `consistent` when the Clopper-Pearson interval reaches `min_rate` (the probability the statement
-    promises at these sizes, or the rate one expects when its bound is vacuous), otherwise
+    promises at these sizes), otherwise
     `inconclusive`: a failing trial of a high-probability event is not a counterexample (NOTES.md).
     Certain, structural failures are the claim's business to report as counterexamples.
     A promise of probability <= 0 (a vacuous bound) is met by any frequency, so it tests nothing:

@@ -17,6 +17,7 @@ A check that runs Monte Carlo trials or a sweep declares how many with `@counts_
 from __future__ import annotations
 
 import importlib
+import numbers
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -41,9 +42,14 @@ class Check:
 def check(name: str, fn: Callable, /, **params) -> Check:
     """A check named `name` that runs `fn(ctx, **params)`."""
     count = getattr(getattr(fn, "func", fn), "count_trials", None)  # functools.partial: its func
-    trials = 1 if count is None else count(**{**getattr(fn, "keywords", {}), **params})
-    if isinstance(trials, bool) or int(trials) != trials or trials < 1:
-        raise ValueError(f"check {name!r}: trials must be a positive integer, got {trials!r}")
+    trials = 1
+    if count is not None:
+        try:  # the count only sizes the progress bar: bad parameters are the check's to report
+            trials = count(**{**getattr(fn, "keywords", {}), **params})
+        except Exception:
+            trials = 1
+    if isinstance(trials, bool) or not isinstance(trials, numbers.Integral) or trials < 1:
+        trials = 1
     return Check(name, fn, params, int(trials))
 
 

@@ -12,6 +12,7 @@ import time
 import traceback
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from queue import Empty
 from typing import Callable
 
 import numpy as np
@@ -177,6 +178,9 @@ def _limit_blas_threads(threads: int) -> None:
 def _init_worker(threads: int, trials_queue) -> None:
     global _TRIALS_QUEUE
     _limit_blas_threads(threads)
+    # a worker must be able to exit with ticks nobody reads any more (after Ctrl-C or an error);
+    # they only move the progress bar, so losing them is harmless
+    trials_queue.cancel_join_thread()
     _TRIALS_QUEUE = trials_queue
 
 
@@ -189,6 +193,10 @@ class LocalPool(ProcessPoolExecutor):
         self.trials_queue = ctx.Queue()
         super().__init__(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                          initargs=(threads, self.trials_queue))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        self.trials_queue.close()
 
 
 class DaskExecutor(Executor):
@@ -232,15 +240,20 @@ class _TrialCounter:
     def finish(self, token) -> None:
         self.tick(token, self.declared.get(token, 0))
 
-    def listen(self, queue) -> threading.Thread:
-        """Drain ``queue`` in a daemon thread until a None arrives."""
+    def listen(self, queue) -> threading.Event:
+        """Drain ``queue`` in a daemon thread until the returned event is set."""
+        stop = threading.Event()
+
         def drain():
-            while (msg := queue.get()) is not None:
+            while not stop.is_set():
+                try:
+                    msg = queue.get(timeout=0.2)
+                except (Empty, OSError, EOFError, ValueError):  # timed out, or the pool is gone
+                    continue
                 self.tick(*msg)
 
-        thread = threading.Thread(target=drain, name="ntk-verify-trials", daemon=True)
-        thread.start()
-        return thread
+        threading.Thread(target=drain, name="ntk-verify-trials", daemon=True).start()
+        return stop
 
 
 _RUNS = itertools.count()
@@ -286,8 +299,7 @@ def run(claim_ids=None, *, profile: Profile, seed: int, executor: Executor | Non
             counter.finish(jobs[i][0])
     finally:
         if listener is not None:
-            queue.put(None)
-            listener.join(timeout=5)
+            listener.set()
         if bar:
             bar.close()
     for res in results:

@@ -415,6 +415,7 @@ def eq_26(profile):
                     m=grid, shape=[1, 2, 1], init=init, T=T)
 
 
+@counts_trials(lambda d, **_: len(d))
 def data_norm(ctx, d, T, dist="gaussian", predicted_power=1.0) -> Outcome:
     """k = 0 of (26): ||x||^2 against d over a grid of d (Assumption 2.1); the mean ratio must settle
     and the spread of ||x||^2 / d must shrink (F-test, first against last d). ``predicted_power``
@@ -425,6 +426,7 @@ def data_norm(ctx, d, T, dist="gaussian", predicted_power=1.0) -> Outcome:
         v = np.sum(sample(dist, T, dd, seed=rng) ** 2, axis=1) / dd
         means.append(float(v.mean()) * dd)
         samples.append(v)
+        ctx.tick()
     predicted = [float(dd) ** predicted_power for dd in d]
     conc = _concentration(d, samples)
     settle, bands, fig = _bands(f"eq-26-k0-{dist}", d, {"k=0": (means, predicted)}, xlabel="d",

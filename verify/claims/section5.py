@@ -339,6 +339,7 @@ def _frequency_figure(k, rows, T, delta, need):
                   f"Lemma 5.2, k={k}: frequency over {T} draws of W_k (width asked for with c = 1: {need:.0f})")
 
 
+@counts_trials(lambda T, **_: T)
 def narrow_layer(ctx, k, N, d, n, n_k, init, T) -> Outcome:
     """n_k < N: rank(F_k) <= n_k < N, so sigma_min(F_k) = 0 and the event sigma_min(F_k)^2 >= n_k lambda/4
     fails in every trial (certified: lambda > 0).  The lemma's hypothesis n_k >= N excludes this
@@ -348,7 +349,10 @@ def narrow_layer(ctx, k, N, d, n, n_k, init, T) -> Outcome:
     rng = ctx.rng
     F_prev, beta_k = _previous_features(rng, k, N, d, n, init)
     lam, lam_ev = _lambda_29(F_prev, beta_k)
-    res = [_event(F_prev, beta_k, n_k, lam, 0.25, rng).result for _ in range(T)]
+    res = []
+    for _ in range(T):
+        res.append(_event(F_prev, beta_k, n_k, lam, 0.25, rng).result)
+        ctx.tick()
     return Outcome("not-applicable", "certified", dict(
         lam_ev, n_k=n_k, trials=T, successes=sum(x is True for x in res), failures=sum(x is False for x in res),
         undecided=sum(x is None for x in res),
