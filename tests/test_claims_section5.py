@@ -84,6 +84,18 @@ def test_monte_carlo_mean_with_d_above_n1_has_the_same_law():
     assert np.allclose(mc["se"] * np.sqrt(100000), np.sqrt(sd ** 2 / 2 - mu ** 2), rtol=0.02)
 
 
+def test_monte_carlo_mean_at_layer_two_matches_direct_sampling_when_d_exceeds_n1():
+    # the joint law of x W_1 (not only its marginals) reaches layer 2: compare with drawing x itself
+    rng = np.random.default_rng(6)
+    W1 = rng.standard_normal((40, 6)) * np.linspace(0.2, 2.0, 40)[:, None]
+    W2 = rng.standard_normal((6, 4))
+    mc = monte_carlo_mean([W1, W2], 2, 100000, rng)
+    x = rng.standard_normal((100000, 40))
+    F = np.maximum(np.maximum(x @ W1, 0.0) @ W2, 0.0)
+    se = np.hypot(mc["se"], F.std(axis=0, ddof=1) / np.sqrt(len(F)))
+    assert np.all(np.abs(mc["mu"] - F.mean(axis=0)) < 5 * se)
+
+
 def test_centered_difference_r1_is_the_rank_two_identity():
     rng = np.random.default_rng(3)
     F = np.abs(rng.standard_normal((6, 4)))
