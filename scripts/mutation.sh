@@ -125,6 +125,22 @@ print(f"|---|---|---|---|---|---|---|---|")
 for name, n, c in rows:
     print(f"| {name} | {n} | {c['killed']} | {c['survived']} | {c['timeout']} | {c['no tests']} "
           f"| {c['not checked']} | {rate(n, c):.1f}% |")
+if sample is not None:
+    # stratified estimate of the kill rate of ALL mutants: each module's sample rate weighted by the
+    # module's number of mutants (equal samples per module over-represent small modules)
+    sizes = {str(m)[len("mutants/"):-len(".meta")]: len(json.loads(m.read_text())["exit_code_by_key"])
+             for m in sorted(Path("mutants").glob("*/*.py.meta"))}
+    est = var = 0.0
+    W = sum(sizes[name] for name, n, c in rows[:-1] if n - c["not checked"] > 0)
+    for name, n, c in rows[:-1]:
+        tested = n - c["not checked"]
+        if tested:
+            p, w = rate(n, c) / 100.0, sizes[name] / W
+            est += w * p
+            var += w * w * p * (1 - p) / tested * (1 - tested / sizes[name])
+    half = 1.96 * var ** 0.5
+    print(f"\nweighted by module size (all {W} mutants): {100 * est:.1f}% "
+          f"(95% interval {100 * (est - half):.1f}-{100 * (est + half):.1f}%)")
 survivors = [k for meta in sorted(Path("mutants").glob("*/*.py.meta"))
              for k, v in verdicts(meta).items()
              if status_by_exit_code[v] in ("survived", "no tests")]

@@ -61,3 +61,16 @@ def test_kernel_is_symmetric_in_the_two_variances_even_as_symbols():
     assert sp.simplify(relu_expectation(B, A, 0) - sp.sqrt(A * B) / (2 * sp.pi)) == 0
     assert sp.simplify(relu_expectation(B, A, 0) - relu_expectation(A, B, 0)) == 0
     assert step_expectation(B, A, 0) == sp.Rational(1, 4)
+
+
+def test_non_finite_or_complex_variances_are_named():
+    """Issue 6 contract (tests/test_error_names.py): the message starts with the bad argument's
+    name as in the signature (a, b: the variances; A and B are the symbols of the covariance)."""
+    import pytest
+
+    from symbolic.arccos import relu_kernel
+
+    for args, name in (((sp.oo, 1, 0), "a"), ((sp.I, 1, 0), "a"), ((1, sp.oo, 0), "b"), ((1, sp.I, 0), "b")):
+        with pytest.raises(ValueError) as info:
+            relu_kernel(*args)
+        assert str(info.value).startswith(f"{name} "), str(info.value)

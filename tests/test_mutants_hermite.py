@@ -53,3 +53,15 @@ def test_tail_bound_is_valid_and_within_a_factor_two_of_the_true_tail():
             bound = mpmath.mpf(sp.N(parseval_tail_bound(R), 30))
             assert tail < bound < 1.7 * tail
         assert parseval_tail_bound(61) == parseval_tail_bound(60)  # R = largest even <= r_max
+
+
+def test_parseval_series_for_a_form_of_8_valid_only_at_even_r():
+    """`formula` is only used at even r = 2k + 2 (k a non-negative integer): (8) written with
+    floor(r/2) in place of r/2 is the same sequence there, so its series must also sum to 1/2."""
+    from symbolic.hermite import _SQRT_2PI, equation_8, parseval_relu
+
+    floor_form = lambda r: (sp.factorial2(2 * sp.floor(r / 2) - 3)
+                            / (_SQRT_2PI * sp.sqrt(sp.factorial(r))))
+    assert all(sp.simplify(floor_form(r) ** 2 - equation_8(r) ** 2) == 0 for r in (2, 4, 6))
+    res = parseval_relu(6, formula=floor_form)
+    assert res.series_sum == sp.Rational(1, 2) and res.holds_exactly and res.enclosure_holds

@@ -4,6 +4,7 @@ it is not a proof) and at most a few ulps above it (else it is a different, weak
 Written against mutmut survivors (docs/mutation.md)."""
 from __future__ import annotations
 
+import importlib
 import math
 from fractions import Fraction
 
@@ -69,3 +70,26 @@ def test_khatri_rao_first_power_is_a_copy_not_an_alias():
 def test_complex_factors_are_refused_not_silently_truncated():
     with pytest.raises(TypeError):
         khatri_rao_gram(np.array([[1.0 + 2.0j, 0.0]]), 2)
+
+
+def test_error_bound_of_a_high_power_that_underflows_stays_at_the_underflow_floor():
+    # |F F^T| < 1 entrywise, so M < 1 and M^r underflows for r = 600: of the stated bound only the
+    # underflow term (r - 1) eta (1 + gamma_{r-1}) max(1, M)^r = ~(r - 1) eta per entry remains;
+    # its Frobenius norm (with the norm's own underflow allowance) is ~1e-161, far below 1e-150.
+    F = 0.3 * np.random.default_rng(0).standard_normal((3, 2))
+    r = 600
+    G, err = khatri_rao_gram_with_error(F, r)
+    assert np.all(G == 0.0)
+    assert 0.0 < err < 1e-150
+
+
+def test_khatri_rao_refuses_products_above_the_entry_limit(monkeypatch):
+    # the documented refusal: "the product would have m p q entries (limit ...)"
+    kr = importlib.import_module("numeric.khatri_rao")  # the package exports a function of that name
+    monkeypatch.setattr(kr, "_MAX_ENTRIES", 1000)
+    A, B = np.ones((10, 10)), np.ones((10, 10))  # m p q = 1000: allowed
+    assert kr.khatri_rao(A, B).shape == (10, 100)
+    with pytest.raises(ValueError, match="would have 2000 entries"):
+        kr.khatri_rao(np.ones((10, 20)), np.ones((10, 10)))
+    with pytest.raises(ValueError, match="would have 4000 entries"):
+        kr.khatri_rao(np.ones((10, 20)), np.ones((10, 20)))

@@ -89,3 +89,19 @@ def test_empty_data_is_refused():
     for X in (np.zeros((0, 3)), np.zeros((3, 0))):
         with pytest.raises(ValueError):
             limiting_ntk(X, 2)
+
+
+def test_closed_form_entry_at_a_given_precision():
+    """(10), (9) at dps = 50 for A = [[1, 0], [0, 4]] (t = pi/2): G = sqrt(ab)/pi = 2/pi and
+    Gdot = 1/2, to 50 digits; the caller's precision is restored."""
+    import mpmath
+
+    from numeric.limiting import closed_form_entry
+
+    dps0 = mpmath.mp.dps
+    g, gd = closed_form_entry(1, 4, 0, dps=50)
+    assert mpmath.mp.dps == dps0
+    with mpmath.workdps(50):
+        assert abs(g - 2 / mpmath.pi) <= mpmath.mpf("1e-48") and gd == mpmath.mpf(1) / 2
+    g, gd = closed_form_entry(2, 0, 0, dps=30)  # a zero variance: sigma(0) = sigma'(0) = 0
+    assert g == 0 and gd == 0
