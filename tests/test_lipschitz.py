@@ -1,5 +1,5 @@
 """Lemma 6.1 and Theorem 6.2 machinery (numeric.lipschitz)."""
-from hyp import examples
+from hyp import examples, gaussian_weights
 import math
 
 import numpy as np
@@ -24,12 +24,6 @@ from numeric.lipschitz import (
     nongeneric_witness,
 )
 from numeric.regions import activation_pattern, backprop_jacobian, enumerate_regions, preactivations
-
-
-def gaussian_weights(d, hidden, n_out=1, seed=0):
-    rng = np.random.default_rng(seed)
-    ns = [d, *hidden, n_out]
-    return [rng.standard_normal((ns[i], ns[i + 1])) for i in range(len(ns) - 1)]
 
 
 nets_2d = st.tuples(st.integers(0, 10_000), st.lists(st.integers(1, 6), min_size=1, max_size=3), st.integers(1, 3))

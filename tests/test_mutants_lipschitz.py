@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 
+from hyp import gaussian_weights
 from numeric.lipschitz import (
     difference_quotient_witness,
     empty_set_witness,
@@ -14,12 +15,6 @@ from numeric.lipschitz import (
     zero_column_witness,
 )
 from numeric.regions import enumerate_regions
-
-
-def gaussian_weights(d, hidden, n_out=1, seed=0):
-    rng = np.random.default_rng(seed)
-    ns = [d, *hidden, n_out]
-    return [rng.standard_normal((ns[i], ns[i + 1])) for i in range(len(ns) - 1)]
 
 
 def test_linear_map_has_one_region_without_facets_and_quotient_its_operator_norm():

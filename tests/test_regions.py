@@ -1,5 +1,5 @@
 """Activation patterns, the Jacobian (35) and the exact linear regions of g_k (numeric.regions)."""
-from hyp import examples
+from hyp import examples, gaussian_weights
 import math
 
 import numpy as np
@@ -21,12 +21,6 @@ from numeric.regions import (
     region_pattern,
     segment_walk,
 )
-
-
-def gaussian_weights(d, hidden, n_out=1, seed=0):
-    rng = np.random.default_rng(seed)
-    ns = [d, *hidden, n_out]
-    return [rng.standard_normal((ns[i], ns[i + 1])) for i in range(len(ns) - 1)]
 
 
 def as_keys(P):
