@@ -117,7 +117,8 @@ def fit_labels(widths, X, Y, *, init="he", eps: float = 1e-8, seed=None, max_ite
     (``[d, n_1, ..., n_{L-1}]``) on the rows of X (see the module docstring).
 
     Each attempt draws a fresh initialization (``init`` as in :meth:`ReLUNetwork.init`) from the
-    generator of ``seed``; at most ``restarts`` attempts; the best attempt is returned."""
+    generator of ``seed``; at most ``restarts`` attempts; the best attempt is returned (the
+    earliest of attempts with equal residuals)."""
     X = validate_data(X)
     Y = np.asarray(Y, dtype=np.float64)
     if Y.ndim != 1 or Y.shape[0] != X.shape[0]:

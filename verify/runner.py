@@ -276,8 +276,8 @@ def run(claim_ids=None, *, profile: Profile, seed: int, executor: Executor | Non
     t0 = time.perf_counter()
     plan = [(c, c.checks(profile)) for c in claims]
     nonce = (os.getpid(), next(_RUNS))
-    jobs = [((nonce, i), c.id, chk, profile, seed)
-            for i, (c, chk) in enumerate((c, chk) for c, chks in plan for chk in chks)]
+    pairs = [(c.id, chk) for c, chks in plan for chk in chks]
+    jobs = [((nonce, i), claim_id, chk, profile, seed) for i, (claim_id, chk) in enumerate(pairs)]
     keys = [_cache_key(job) for job in jobs] if cache is not None else [None] * len(jobs)
     results: list = [cache.get(k) if (resume and k) else None for k in keys]
     todo = [i for i, r in enumerate(results) if r is None]
